@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Flags only the allocator library needs. They make the `swiftmm` product a root-package build
+/// (see README, "Adopting SwiftMM in a Swift application"): Swift apps depend on the `SwiftMM`
+/// library product, which carries no unsafe flags.
+let embeddedLinkFlags: [LinkerSetting] = [
+    .unsafeFlags([
+        "-enable-experimental-feature", "Embedded",
+        "-Xlinker", "--version-script=Sources/SwiftMMShim/swiftmm.map",
+        "-Xlinker", "-z", "-Xlinker", "nodelete",
+        "-Xlinker", "--no-undefined",
+        "-Xlinker", "-Bsymbolic-functions",
+    ]),
+]
+
+let package = Package(
+    name: "SwiftMM",
+    products: [
+        /// `libswiftmm.so`: the drop-in malloc. Preload it, or link it.
+        .library(name: "swiftmm", type: .dynamic, targets: ["SwiftMMCore"]),
+        /// The Swift API over the allocator's C API.
+        .library(name: "SwiftMM", targets: ["SwiftMM"]),
+        /// The `smm` command: run programs under SwiftMM and analyse memory.
+        .executable(name: "smm", targets: ["smm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "SwiftMMShim",
+            path: "Sources/SwiftMMShim",
+            exclude: ["swiftmm.map"],
+            cSettings: [.unsafeFlags(["-O2", "-fno-plt", "-ftls-model=initial-exec"])]
+        ),
+        .target(
+            name: "SwiftMMCore",
+            dependencies: ["SwiftMMShim"],
+            path: "Sources/SwiftMMCore",
+            swiftSettings: [
+                .enableExperimentalFeature("Embedded"),
+                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector"]),
+            ],
+            linkerSettings: embeddedLinkFlags
+        ),
+        .target(name: "SwiftMM", path: "Sources/SwiftMM"),
+        .target(name: "SMMAnalyzer", path: "Sources/SMMAnalyzer"),
+        .executableTarget(
+            name: "smm",
+            dependencies: [
+                "SwiftMM", "SMMAnalyzer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/smm"
+        ),
+        .executableTarget(name: "smm-swift-workload", path: "Sources/smm-swift-workload"),
+        .testTarget(
+            name: "SwiftMMTests",
+            dependencies: ["SwiftMM", "SMMAnalyzer"],
+            path: "Tests/SwiftMMTests"
+        ),
+    ]
+)

@@ -1,0 +1,99 @@
+// The allocation operations with their standard semantics, over the three tiers. The exported C names
+// (API.swift) call these.
+import SwiftMMShim
+import Synchronization
+
+enum Allocator {
+    @inline(__always)
+    static func allocate(_ size: Int) -> RawPointer? { FastPath.allocate(size) }
+
+    @inline(__always)
+    static func free(_ p: RawPointer?) {
+        guard let p else { return }
+        FastPath.free(p)
+    }
+
+    static func allocateZeroed(_ count: Int, _ size: Int) -> RawPointer? {
+        let (total, overflow) = count.multipliedReportingOverflow(by: size)
+        if overflow || count < 0 || size < 0 { Platform.setErrno(ENOMEM); return nil }
+        if UInt(bitPattern: total) > UInt(Geometry.mediumMax) {
+            var heap = Heap.current
+            if !heap.isInitialized {
+                guard let started = Heaps.startThread() else { Platform.setErrno(ENOMEM); return nil }
+                heap = started
+            }
+            return LargeBlocks.allocate(heap, total, alignment: Geometry.osPageSize, zeroed: true)
+        }
+        guard let p = allocate(total) else { return nil }
+        memset(p, 0, total)
+        return p
+    }
+
+    /// Bytes usable at `p`: the rest of its block from `p` on.
+    static func usableSize(_ p: RawPointer) -> Int {
+        let address = UInt(bitPattern: p)
+        if isInSegment(address) {
+            let page = pageOf(address)
+            guard page.pointee.owner != 0, let start = page.pointee.start else { return 0 }
+            let size = page.pointee.blockSize
+            let block = start + ((p - start) / size) &* size
+            return size &- (p - block)
+        }
+        guard let entry = LargeBlocks.entry(p) else { return 0 }
+        return entry.mapSize
+    }
+
+    static func reallocate(_ p: RawPointer?, _ size: Int) -> RawPointer? {
+        guard let p else { return allocate(size) }
+        if size == 0 { free(p); return nil }          // glibc: realloc(p, 0) frees p and returns NULL
+        if size < 0 { Platform.setErrno(ENOMEM); return nil }
+        let address = UInt(bitPattern: p)
+        if isInSegment(address) {
+            let usable = usableSize(p)
+            if usable == 0 { Diagnostics.invalidFree(p, reason: "realloc of a pointer SwiftMM does not own"); return nil }
+            // In place while the block holds the new size and is not more than twice too big.
+            if size <= usable && (size >= usable / 2 || usable <= 64) { return p }
+            guard let q = allocate(size) else { return nil }
+            memcpy(q, p, min(size, usable))
+            free(p)
+            return q
+        }
+        guard let entry = LargeBlocks.entry(p) else {
+            Diagnostics.invalidFree(p, reason: "realloc of a pointer SwiftMM does not own")
+            Platform.setErrno(ENOMEM)
+            return nil
+        }
+        return LargeBlocks.reallocate(p, entry, size)
+    }
+
+    /// A block of `size` bytes at a multiple of `alignment` (a power of two).
+    static func allocateAligned(_ alignment: Int, _ size: Int) -> RawPointer? {
+        if alignment <= Geometry.minAlignment { return allocate(size) }
+        if size < 0 || alignment < 0 || size > Int.max / 2 || alignment > Int.max / 4 { Platform.setErrno(ENOMEM); return nil }
+        var heap = Heap.current
+        if !heap.isInitialized {
+            guard let started = Heaps.startThread() else { Platform.setErrno(ENOMEM); return nil }
+            heap = started
+        }
+        let rounded = (max(size, 1) &+ alignment &- 1) & ~(alignment &- 1)
+        if rounded <= Geometry.mediumMax && alignment <= Geometry.sliceSize {
+            // Blocks of a class whose size is a multiple of the alignment are aligned already:
+            // pages start on 64 KiB boundaries.
+            let classIndex = SizeClass.index(rounded)
+            if SizeClass.blockSize(classIndex) & (alignment &- 1) == 0 {
+                return SlowPath.allocate(heap, classIndex: classIndex)
+            }
+            // Otherwise hand out an aligned pointer inside a bigger block, and flag the page.
+            let padded = size &+ alignment &- Geometry.minAlignment
+            if padded <= Geometry.mediumMax {
+                guard let block = SlowPath.allocate(heap, classIndex: SizeClass.index(padded)) else { return nil }
+                let aligned = RawPointer(bitPattern: (UInt(bitPattern: block) &+ UInt(alignment &- 1)) & ~UInt(alignment &- 1)).unsafelyUnwrapped
+                if aligned != block { pageOf(UInt(bitPattern: block)).pointee.owner |= PageFlag.aligned }
+                return aligned
+            }
+        }
+        return LargeBlocks.allocate(heap, size, alignment: max(alignment, Geometry.osPageSize), zeroed: false)
+    }
+
+    static func isPowerOfTwo(_ x: Int) -> Bool { x > 0 && x & (x &- 1) == 0 }
+}

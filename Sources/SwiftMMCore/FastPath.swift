@@ -1,0 +1,46 @@
+// The fast paths of malloc and free: a few instructions, one test each, no lock, no atomic, and no
+// initialisation check (a thread on the empty heap simply finds no free block). Everything else is in
+// SlowPath.swift.
+import SwiftMMShim
+import Synchronization
+
+enum FastPath {
+    @inline(__always)
+    static func allocate(_ size: Int) -> RawPointer? {
+        let heap = Heap.current
+        if UInt(bitPattern: size) <= UInt(Geometry.directMax) {
+            let page = heap.direct((size &+ 15) &>> 4)
+            if let block = page.pointee.free {
+                page.pointee.free = block.load(as: RawPointer?.self)
+                page.pointee.used &+= 1
+                heap.allocationCount &+= 1
+                return block
+            }
+        } else if UInt(bitPattern: size) <= UInt(Geometry.mediumMax) {
+            if let page = heap.queue(SizeClass.index(size)).pointee.first, let block = page.pointee.free {
+                page.pointee.free = block.load(as: RawPointer?.self)
+                page.pointee.used &+= 1
+                heap.allocationCount &+= 1
+                return block
+            }
+        }
+        return SlowPath.allocate(heap, size)
+    }
+
+    @inline(__always)
+    static func free(_ p: RawPointer) {
+        let address = UInt(bitPattern: p)
+        guard isInSegment(address) else { return LargeBlocks.free(p) }
+        let page = pageOf(address)
+        let heap = Heap.current
+        if page.pointee.owner == heap.address {
+            p.storeBytes(of: page.pointee.free, as: RawPointer?.self)
+            page.pointee.free = p
+            page.pointee.used &-= 1
+            heap.freeCount &+= 1
+            if page.pointee.used == 0 { SlowPath.pageEmptied(heap, page) }
+            return
+        }
+        SlowPath.free(heap, page, p)
+    }
+}

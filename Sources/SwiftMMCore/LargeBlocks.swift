@@ -1,0 +1,274 @@
+// Large blocks (above 256 KiB): each is its own mapping, found through a registry keyed by address,
+// resized with mremap rather than copied, and kept a short while after free for reuse.
+import SwiftMMShim
+import Synchronization
+
+/// One live large block.
+struct LargeEntry {
+    var address: UInt      // 0: empty slot
+    var mapSize: Int
+    var size: Int
+    var alignment: Int
+}
+
+/// An open-addressing table of the live large blocks (linear probing, backward-shift deletion),
+/// in memory mapped for it. Guarded by `Locks.large`.
+enum LargeRegistry {
+    nonisolated(unsafe) static var table: UnsafeMutablePointer<LargeEntry>? = nil
+    nonisolated(unsafe) static var capacity = 0
+    nonisolated(unsafe) static var count = 0
+    nonisolated(unsafe) static var bytes = 0
+
+    @inline(__always)
+    private static func slot(_ address: UInt) -> Int {
+        Int(truncatingIfNeeded: ((address &>> 12) &* 0x9E37_79B9_7F4A_7C15) &>> 20) & (capacity &- 1)
+    }
+
+    static func find(_ address: UInt) -> LargeEntry? {
+        guard let table else { return nil }
+        var i = slot(address)
+        while table[i].address != 0 {
+            if table[i].address == address { return table[i] }
+            i = (i &+ 1) & (capacity &- 1)
+        }
+        return nil
+    }
+
+    static func insert(_ entry: LargeEntry) -> Bool {
+        if (count &+ 1) &* 2 > capacity && !grow() { return false }
+        let table = self.table.unsafelyUnwrapped
+        var i = slot(entry.address)
+        while table[i].address != 0 { i = (i &+ 1) & (capacity &- 1) }
+        table[i] = entry
+        count &+= 1
+        bytes &+= entry.mapSize
+        return true
+    }
+
+    static func remove(_ address: UInt) -> LargeEntry? {
+        guard let table else { return nil }
+        let mask = capacity &- 1
+        var i = slot(address)
+        while table[i].address != address {
+            if table[i].address == 0 { return nil }
+            i = (i &+ 1) & mask
+        }
+        let removed = table[i]
+        // Backward-shift: move later entries of the probe chain into the hole.
+        var hole = i
+        var j = (i &+ 1) & mask
+        while table[j].address != 0 {
+            let home = slot(table[j].address)
+            let distanceToJ = (j &- home) & mask
+            let distanceToHole = (hole &- home) & mask
+            if distanceToHole < distanceToJ { table[hole] = table[j]; hole = j }
+            j = (j &+ 1) & mask
+        }
+        table[hole] = LargeEntry(address: 0, mapSize: 0, size: 0, alignment: 0)
+        count &-= 1
+        bytes &-= removed.mapSize
+        return removed
+    }
+
+    private static func grow() -> Bool {
+        let newCapacity = capacity == 0 ? 1024 : capacity &* 2
+        guard let raw = Platform.mapMemory(newCapacity &* MemoryLayout<LargeEntry>.stride, name: .metadata) else { return false }
+        let old = table
+        let oldCapacity = capacity
+        table = raw.assumingMemoryBound(to: LargeEntry.self)
+        capacity = newCapacity
+        count = 0
+        bytes = 0
+        if let old {
+            for i in 0..<oldCapacity where old[i].address != 0 { _ = insert(old[i]) }
+            Platform.unmap(RawPointer(old), oldCapacity &* MemoryLayout<LargeEntry>.stride, committed: oldCapacity &* MemoryLayout<LargeEntry>.stride)
+        }
+        return true
+    }
+
+    static func forEach(_ body: (LargeEntry) -> Void) {
+        guard let table else { return }
+        for i in 0..<capacity where table[i].address != 0 { body(table[i]) }
+    }
+}
+
+/// Freed large mappings kept for reuse, so that programs that free and allocate big buffers in a loop do
+/// not pay mmap, munmap and page faults each time. Entries older than the purge delay are unmapped.
+enum LargeCache {
+    static let slots = 16
+    nonisolated(unsafe) static var entries: LargeCacheSlots? = nil
+    nonisolated(unsafe) static var bytes = 0
+}
+
+struct LargeCacheSlot { var address: UInt; var mapSize: Int; var freedAt: UInt64 }
+typealias LargeCacheSlots = UnsafeMutablePointer<LargeCacheSlot>
+
+enum LargeBlocks {
+    static func pageRound(_ size: Int) -> Int? {
+        let (s, overflow) = size.addingReportingOverflow(Geometry.osPageSize &- 1)
+        if overflow || s < 0 { return nil }
+        return s & ~(Geometry.osPageSize &- 1)
+    }
+
+    /// A large block of at least `size` bytes aligned to `alignment` (a power of two ≥ 4 KiB).
+    static func allocate(_ heap: Heap, _ size: Int, alignment: Int, zeroed: Bool) -> RawPointer? {
+        guard size >= 0, size <= Int.max / 2, let mapSize = pageRound(max(size, 1)) else {
+            Platform.setErrno(ENOMEM); return nil
+        }
+        var reused: (RawPointer, Int)? = nil
+        if !zeroed {
+            Locks.large.lock()
+            reused = takeFromCache(mapSize, alignment: alignment)
+            Locks.large.unlock()
+        }
+        var actualMap = mapSize
+        var p: RawPointer?
+        if let reused {
+            p = reused.0
+            actualMap = reused.1
+        } else {
+            p = Platform.mapAligned(mapSize, alignment: alignment, name: .large, committed: mapSize)
+        }
+        guard let block = p else { Platform.setErrno(ENOMEM); return nil }
+        Locks.large.lock()
+        let registered = LargeRegistry.insert(LargeEntry(address: UInt(bitPattern: block), mapSize: actualMap, size: size, alignment: alignment))
+        Locks.large.unlock()
+        if !registered {
+            Platform.unmap(block, actualMap, committed: actualMap)
+            Platform.setErrno(ENOMEM)
+            return nil
+        }
+        if heap.isInitialized { heap.state.pointee.largeAllocations &+= 1 } else { Statistics.unownedLargeAllocations.add(1, ordering: .relaxed) }
+        Statistics.sampleGrowth()
+        return block
+    }
+
+    static func free(_ p: RawPointer) {
+        Locks.large.lock()
+        guard let entry = LargeRegistry.remove(UInt(bitPattern: p)) else {
+            Locks.large.unlock()
+            return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")
+        }
+        let cached = putInCache(entry)
+        Locks.large.unlock()
+        if !cached { Platform.unmap(p, entry.mapSize, committed: entry.mapSize) }
+        let heap = Heap.current
+        if heap.isInitialized { heap.state.pointee.largeFrees &+= 1 } else { Statistics.unownedLargeFrees.add(1, ordering: .relaxed) }
+    }
+
+    static func entry(_ p: RawPointer) -> LargeEntry? {
+        Locks.large.lock()
+        defer { Locks.large.unlock() }
+        return LargeRegistry.find(UInt(bitPattern: p))
+    }
+
+    /// Resizes a large block: in place when the new size fits the mapping or mremap can extend it, else
+    /// mremap moves the pages (no copy). A block that becomes small moves to the small or medium tier.
+    static func reallocate(_ p: RawPointer, _ entry: LargeEntry, _ size: Int) -> RawPointer? {
+        guard let newMap = pageRound(max(size, 1)), size <= Int.max / 2 else { Platform.setErrno(ENOMEM); return nil }
+        if size <= Geometry.mediumMax && newMap <= entry.mapSize / 2 {
+            guard let q = Allocator.allocate(size) else { return nil }
+            memcpy(q, p, size)
+            free(p)
+            return q
+        }
+        if newMap <= entry.mapSize {
+            var mapSize = entry.mapSize
+            if newMap <= entry.mapSize / 2, Platform.remap(p, from: entry.mapSize, to: newMap, mayMove: false) != nil {
+                mapSize = newMap
+            }
+            update(p, p, mapSize: mapSize, size: size, alignment: entry.alignment)
+            return p
+        }
+        // Grow by at least an eighth, so that a buffer grown step by step is not remapped at every step.
+        let target = max(newMap, pageRound(entry.mapSize &+ entry.mapSize / 8) ?? newMap)
+        if let q = Platform.remap(p, from: entry.mapSize, to: target, mayMove: false) {
+            update(p, q, mapSize: target, size: size, alignment: entry.alignment)
+            return q
+        }
+        if entry.alignment <= Geometry.osPageSize, let q = Platform.remap(p, from: entry.mapSize, to: target, mayMove: true) {
+            update(p, q, mapSize: target, size: size, alignment: entry.alignment)
+            return q
+        }
+        // Over-aligned blocks cannot let the kernel choose the address: allocate aligned and copy.
+        guard let q = allocate(Heap.current, size, alignment: entry.alignment, zeroed: false) else { return nil }
+        memcpy(q, p, entry.size < size ? entry.size : size)
+        free(p)
+        return q
+    }
+
+    private static func update(_ old: RawPointer, _ new: RawPointer, mapSize: Int, size: Int, alignment: Int) {
+        Locks.large.lock()
+        _ = LargeRegistry.remove(UInt(bitPattern: old))
+        _ = LargeRegistry.insert(LargeEntry(address: UInt(bitPattern: new), mapSize: mapSize, size: size, alignment: alignment))
+        Locks.large.unlock()
+    }
+
+    // MARK: cache (callers hold Locks.large)
+
+    private static func cacheSlots() -> LargeCacheSlots? {
+        if let slots = LargeCache.entries { return slots }
+        guard let raw = Platform.mapMemory(Geometry.osPageSize, name: .metadata) else { return nil }
+        let slots = raw.assumingMemoryBound(to: LargeCacheSlot.self)
+        LargeCache.entries = slots
+        return slots
+    }
+
+    private static func takeFromCache(_ mapSize: Int, alignment: Int) -> (RawPointer, Int)? {
+        guard LargeCache.bytes > 0, let slots = cacheSlots() else { return nil }
+        expireCache(slots)
+        var best = -1
+        for i in 0..<LargeCache.slots {
+            let s = slots[i]
+            if s.address != 0 && s.mapSize >= mapSize && s.mapSize <= mapSize &* 2 && s.address & UInt(alignment &- 1) == 0 {
+                if best < 0 || s.mapSize < slots[best].mapSize { best = i }
+            }
+        }
+        guard best >= 0, let p = RawPointer(bitPattern: slots[best].address) else { return nil }
+        let size = slots[best].mapSize
+        slots[best].address = 0
+        LargeCache.bytes &-= size
+        return (p, size)
+    }
+
+    private static func putInCache(_ entry: LargeEntry) -> Bool {
+        guard entry.mapSize <= Options.largeCache / 4, let slots = cacheSlots() else { return false }
+        expireCache(slots)
+        var free = -1
+        var oldest = 0
+        for i in 0..<LargeCache.slots {
+            if slots[i].address == 0 { free = i; break }
+            if slots[i].freedAt < slots[oldest].freedAt { oldest = i }
+        }
+        if free < 0 { evict(slots, oldest); free = oldest }
+        while LargeCache.bytes &+ entry.mapSize > Options.largeCache {
+            var victim = -1
+            for i in 0..<LargeCache.slots where slots[i].address != 0 && (victim < 0 || slots[i].freedAt < slots[victim].freedAt) { victim = i }
+            if victim < 0 { return false }
+            evict(slots, victim)
+        }
+        slots[free] = LargeCacheSlot(address: entry.address, mapSize: entry.mapSize, freedAt: Platform.nowNanoseconds())
+        LargeCache.bytes &+= entry.mapSize
+        return true
+    }
+
+    private static func expireCache(_ slots: LargeCacheSlots) {
+        let now = Platform.nowNanoseconds()
+        let delay = Options.purgeDelayMilliseconds &* 1_000_000
+        for i in 0..<LargeCache.slots where slots[i].address != 0 && now &- slots[i].freedAt >= delay { evict(slots, i) }
+    }
+
+    private static func evict(_ slots: LargeCacheSlots, _ i: Int) {
+        guard let p = RawPointer(bitPattern: slots[i].address) else { return }
+        Platform.unmap(p, slots[i].mapSize, committed: slots[i].mapSize)
+        LargeCache.bytes &-= slots[i].mapSize
+        slots[i].address = 0
+    }
+
+    /// Unmaps every cached mapping now.
+    static func flushCache() {
+        Locks.large.lock()
+        if let slots = LargeCache.entries { for i in 0..<LargeCache.slots { evict(slots, i) } }
+        Locks.large.unlock()
+    }
+}

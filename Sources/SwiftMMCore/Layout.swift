@@ -1,0 +1,106 @@
+// The allocator's data structures, laid out in raw memory obtained from the OS.
+import SwiftMMShim
+import Synchronization
+
+typealias RawPointer = UnsafeMutableRawPointer
+typealias PagePointer = UnsafeMutablePointer<Page>
+typealias SegmentPointer = UnsafeMutablePointer<SegmentHeader>
+
+/// Bits kept in the low bits of `Page.owner` beside the owning heap's address (heaps are 4 KiB aligned).
+/// Any bit set sends `free` to its slow path, so the fast path tests owner and state with one comparison.
+enum PageFlag {
+    /// The page had no free block left and was taken out of its class queue.
+    static let full: UInt = 1
+    /// The page handed out an interior pointer for an aligned allocation.
+    static let aligned: UInt = 2
+    static let mask: UInt = 0xFFF
+}
+
+/// The descriptor of one page (a run of slices holding blocks of one size class). One per slice sits in
+/// the segment header; the descriptors of a medium page's later slices point back to the first.
+struct Page: ~Copyable {
+    /// Head of the owner's free list (each free block stores the next one in its first word).
+    var free: RawPointer?
+    var used: UInt32
+    var capacity: UInt32
+    /// The owning heap's address with `PageFlag` bits; 0 while the page is not in use.
+    var owner: UInt
+    /// Bytes back from this descriptor to the page's first descriptor (0 for the first).
+    var descriptorOffset: Int
+    var blockSize: Int
+    /// Blocks not handed out yet start at `bumpNext`; they are threaded onto the free list in batches.
+    var bumpNext: RawPointer?
+    var bumpEnd: RawPointer?
+    var start: RawPointer?
+    var next: PagePointer?
+    var prev: PagePointer?
+    var remoteNext: PagePointer?
+    var classIndex: Int32
+    var sliceCount: Int32
+    /// When the slices of a free page were released (monotonic ns), for delayed decommit.
+    var freedAt: UInt64
+    /// Blocks freed by other threads, pushed with compare-and-swap and collected by the owner.
+    let threadFree: Atomic<UInt>
+}
+
+/// The header at the start of every segment.
+struct SegmentHeader: ~Copyable {
+    var magic: UInt
+    var heap: RawPointer?
+    var next: SegmentPointer?
+    /// Bit i set: slice i is not part of any page.
+    var freeMask: UInt64
+    /// Bit i set: slice i is free but still committed (not yet returned with madvise).
+    var dirtyMask: UInt64
+    var usedSlices: Int
+}
+
+enum SegmentMagic { static let value: UInt = 0x5357_4946_544D_4D31 }
+
+@inline(__always)
+func segmentOf(_ p: UInt) -> SegmentPointer {
+    SegmentPointer(bitPattern: p & ~Geometry.segmentMask).unsafelyUnwrapped
+}
+
+@inline(__always)
+func descriptor(_ segment: SegmentPointer, slice: Int) -> PagePointer {
+    (RawPointer(segment) + (Geometry.pageTableOffset &+ (slice &<< Geometry.pageStrideShift)))
+        .assumingMemoryBound(to: Page.self)
+}
+
+/// The page that holds address `p`, which lies in a SwiftMM segment.
+@inline(__always)
+func pageOf(_ p: UInt) -> PagePointer {
+    let segmentBase = p & ~Geometry.segmentMask
+    let slice = (p &>> UInt(Geometry.sliceShift)) & UInt(Geometry.slicesPerSegment &- 1)
+    let d = UnsafeMutableRawPointer(bitPattern: segmentBase &+ UInt(Geometry.pageTableOffset) &+ (slice &<< UInt(Geometry.pageStrideShift))).unsafelyUnwrapped
+    let offset = d.load(fromByteOffset: PageField.descriptorOffset, as: Int.self)
+    return (d - offset).assumingMemoryBound(to: Page.self)
+}
+
+/// Byte offsets of the `Page` fields the fast paths read through raw loads.
+enum PageField {
+    static let descriptorOffset = 24
+}
+
+/// True when the 4 MiB region holding `p` is a SwiftMM segment (one bit per region in `swiftmm_segment_map`).
+@inline(__always)
+func isInSegment(_ p: UInt) -> Bool {
+    let index = p &>> UInt(Geometry.segmentShift)
+    if index >= Geometry.segmentIndexLimit { return false }
+    let word = swiftmm_shim_segment_map().unsafelyUnwrapped[Int(index &>> 6)]
+    return (word &>> (index & 63)) & 1 != 0
+}
+
+func setSegmentMapBit(_ base: UInt, _ present: Bool) {
+    let index = base &>> UInt(Geometry.segmentShift)
+    let words = swiftmm_shim_segment_map().unsafelyUnwrapped
+    let bit = UInt64(1) &<< UInt64(index & 63)
+    // Bits of different segments share words, and threads map segments concurrently.
+    let atomic = UnsafeMutableRawPointer(words + Int(index &>> 6)).assumingMemoryBound(to: Atomic<UInt64>.self)
+    if present {
+        atomic.pointee.bitwiseOr(bit, ordering: .releasing)
+    } else {
+        atomic.pointee.bitwiseAnd(~bit, ordering: .releasing)
+    }
+}

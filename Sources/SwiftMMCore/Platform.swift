@@ -1,0 +1,152 @@
+// The platform layer: the only code in the core that calls the OS. Everything above asks it for memory
+// in given states (reserved and committed, decommitted, released) and for time, identity and output.
+import SwiftMMShim
+import Synchronization
+
+/// Counters of OS calls, kept with relaxed atomics (they sit on slow paths only).
+enum OSCounters {
+    static let mmapCalls = Atomic<UInt64>(0)
+    static let munmapCalls = Atomic<UInt64>(0)
+    static let mremapCalls = Atomic<UInt64>(0)
+    static let madviseCalls = Atomic<UInt64>(0)
+    static let reserved = Atomic<Int>(0)
+    static let committed = Atomic<Int>(0)
+    static let peakCommitted = Atomic<Int>(0)
+
+    static func addCommitted(_ bytes: Int) {
+        let now = committed.add(bytes, ordering: .relaxed).newValue
+        var peak = peakCommitted.load(ordering: .relaxed)
+        while now > peak {
+            let (exchanged, original) = peakCommitted.compareExchange(expected: peak, desired: now, ordering: .relaxed)
+            if exchanged { break }
+            peak = original
+        }
+    }
+}
+
+enum Platform {
+    static var mapFailed: RawPointer { RawPointer(bitPattern: -1).unsafelyUnwrapped }
+
+    /// Maps `size` bytes of fresh, zeroed, read-write memory; nil when the OS refuses.
+    static func mapMemory(_ size: Int, name: RegionName) -> RawPointer? {
+        guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              p != mapFailed else { return nil }
+        OSCounters.mmapCalls.add(1, ordering: .relaxed)
+        OSCounters.reserved.add(size, ordering: .relaxed)
+        OSCounters.addCommitted(size)
+        nameRegion(p, size, name)
+        return p
+    }
+
+    /// Maps `size` bytes aligned to `alignment` (a power of two ≥ the OS page) by over-mapping and trimming.
+    /// `committed` is the part counted as committed now (segments count their slices as they are used).
+    static func mapAligned(_ size: Int, alignment: Int, name: RegionName, committed: Int) -> RawPointer? {
+        if alignment <= Geometry.osPageSize {
+            guard let p = mapMemory(size, name: name) else { return nil }
+            OSCounters.committed.add(committed &- size, ordering: .relaxed)
+            return p
+        }
+        let (total, overflow) = size.addingReportingOverflow(alignment)
+        if overflow { return nil }
+        guard let raw = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              raw != mapFailed else { return nil }
+        OSCounters.mmapCalls.add(1, ordering: .relaxed)
+        let start = UInt(bitPattern: raw)
+        let aligned = (start &+ UInt(alignment) &- 1) & ~UInt(alignment &- 1)
+        let head = Int(aligned &- start)
+        let tail = total &- head &- size
+        if head > 0 { munmap(raw, head); OSCounters.munmapCalls.add(1, ordering: .relaxed) }
+        if tail > 0 { munmap(raw + head + size, tail); OSCounters.munmapCalls.add(1, ordering: .relaxed) }
+        OSCounters.reserved.add(size, ordering: .relaxed)
+        OSCounters.addCommitted(committed)
+        let p = raw + head
+        nameRegion(p, size, name)
+        return p
+    }
+
+    /// Returns a mapping to the OS. `committed` is how much of it still counts as committed.
+    static func unmap(_ p: RawPointer, _ size: Int, committed: Int) {
+        munmap(p, size)
+        OSCounters.munmapCalls.add(1, ordering: .relaxed)
+        OSCounters.reserved.add(-size, ordering: .relaxed)
+        OSCounters.committed.add(-committed, ordering: .relaxed)
+    }
+
+    /// Gives the physical pages of a range back to the OS; the range stays mapped and reads as zero.
+    static func decommit(_ p: RawPointer, _ size: Int) {
+        madvise(p, size, MADV_DONTNEED)
+        OSCounters.madviseCalls.add(1, ordering: .relaxed)
+        OSCounters.committed.add(-size, ordering: .relaxed)
+    }
+
+    /// Notes that a decommitted range is in use again (Linux commits it on first touch).
+    static func recommit(_ size: Int) { OSCounters.addCommitted(size) }
+
+    /// Resizes a mapping, in place when `mayMove` is false. Returns nil when the OS refuses.
+    static func remap(_ p: RawPointer, from oldSize: Int, to newSize: Int, mayMove: Bool) -> RawPointer? {
+        let flags: Int32 = mayMove ? swiftmm_shim_mremap_maymove() : 0
+        OSCounters.mremapCalls.add(1, ordering: .relaxed)
+        guard let q = swiftmm_shim_mremap(p, oldSize, newSize, flags, nil), q != mapFailed else { return nil }
+        OSCounters.reserved.add(newSize &- oldSize, ordering: .relaxed)
+        if newSize > oldSize { OSCounters.addCommitted(newSize &- oldSize) } else { OSCounters.committed.add(newSize &- oldSize, ordering: .relaxed) }
+        return q
+    }
+
+    static func nameRegion(_ p: RawPointer, _ size: Int, _ name: RegionName) {
+        guard Options.nameRegions else { return }
+        name.text.withUTF8Buffer { buffer in
+            _ = swiftmm_shim_name_region(p, size, UnsafeRawPointer(buffer.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self))
+        }
+    }
+
+    /// Monotonic time in nanoseconds (vDSO, no system call).
+    static func nowNanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
+    }
+
+    static func threadID() -> Int { Int(swiftmm_shim_gettid()) }
+    static func processID() -> Int { Int(getpid()) }
+
+    static func write(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) {
+        var done = 0
+        while done < count {
+            let n = SwiftMMShim.write(fd, bytes + done, count &- done)
+            if n <= 0 { if n < 0 && swiftmm_shim_errno() == EINTR { continue }; return }
+            done &+= n
+        }
+    }
+
+    /// Opens a file for appending the report to; -1 when it cannot be opened.
+    static func openForAppend(_ path: UnsafePointer<CChar>) -> Int32 {
+        swiftmm_shim_open_append(path)
+    }
+
+    static func close(_ fd: Int32) { _ = SwiftMMShim.close(fd) }
+
+    /// The value of environment variable `name`, read from `environ` without allocating.
+    static func environment(_ name: StaticString) -> UnsafePointer<CChar>? {
+        name.withUTF8Buffer { key in getenv(UnsafeRawPointer(key.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self)).map { UnsafePointer($0) } }
+    }
+
+    static func yield() { sched_yield() }
+
+    static func setErrno(_ e: Int32) { swiftmm_shim_set_errno(e) }
+
+    static func abort() -> Never { SwiftMMShim.abort() }
+
+    static func registerThread(_ heap: RawPointer) { swiftmm_shim_register_thread(heap) }
+
+    static func registerForkHandlers(prepare: @convention(c) () -> Void, parent: @convention(c) () -> Void, child: @convention(c) () -> Void) {
+        swiftmm_shim_register_fork(prepare, parent, child)
+    }
+}
+
+/// The names SwiftMM gives its mappings; `/proc/PID/maps` shows them as `[anon:swiftmm-…]`.
+struct RegionName {
+    let text: StaticString
+    static let segment = RegionName(text: "swiftmm-segment")
+    static let large = RegionName(text: "swiftmm-large")
+    static let metadata = RegionName(text: "swiftmm-meta")
+}

@@ -1,0 +1,175 @@
+// Segments and the pages cut from them: taking a run of slices for a page, giving it back, and returning
+// free slices to the OS after a delay (decommit) or past a threshold.
+import SwiftMMShim
+import Synchronization
+
+enum Segments {
+    static let allSlices: UInt64 = ~UInt64(1)   // slice 0 holds the header
+
+    /// Maps a new segment for `heap` and links it first in the heap's list.
+    static func create(for heap: Heap) -> SegmentPointer? {
+        guard let raw = Platform.mapAligned(Geometry.segmentSize, alignment: Geometry.segmentSize,
+                                            name: .segment, committed: Geometry.sliceSize) else { return nil }
+        let segment = raw.assumingMemoryBound(to: SegmentHeader.self)
+        segment.initialize(to: SegmentHeader(magic: SegmentMagic.value, heap: heap.raw, next: heap.state.pointee.segments,
+                                             freeMask: allSlices, dirtyMask: 0, usedSlices: 0))
+        Locks.segments.lock()
+        heap.state.pointee.segments = segment
+        Locks.segments.unlock()
+        setSegmentMapBit(UInt(bitPattern: raw), true)
+        Statistics.sampleGrowth()
+        return segment
+    }
+
+    /// Finds `count` consecutive free slices in `mask`; returns the first slice index or -1.
+    @inline(__always)
+    static func findRun(_ mask: UInt64, _ count: Int, preferring dirty: UInt64) -> Int {
+        if count == 1 {
+            let warm = mask & dirty
+            if warm != 0 { return warm.trailingZeroBitCount }
+            return mask == 0 ? -1 : mask.trailingZeroBitCount
+        }
+        var runs = mask
+        var i = 1
+        while i < count && runs != 0 { runs &= mask &>> UInt64(i); i &+= 1 }
+        return runs == 0 ? -1 : runs.trailingZeroBitCount
+    }
+
+    /// Takes a page for size class `classIndex` from the heap's segments, mapping a new segment if needed.
+    static func allocatePage(_ heap: Heap, classIndex: Int) -> PagePointer? {
+        let slices = SizeClass.pageSlices(classIndex)
+        var s = heap.state.pointee.segments
+        while let segment = s {
+            let first = findRun(segment.pointee.freeMask, slices, preferring: segment.pointee.dirtyMask)
+            if first >= 0 { return makePage(heap, segment, first: first, slices: slices, classIndex: classIndex) }
+            s = segment.pointee.next
+        }
+        guard let segment = create(for: heap) else { return nil }
+        let first = findRun(segment.pointee.freeMask, slices, preferring: 0)
+        return makePage(heap, segment, first: first, slices: slices, classIndex: classIndex)
+    }
+
+    private static func makePage(_ heap: Heap, _ segment: SegmentPointer, first: Int, slices: Int, classIndex: Int) -> PagePointer {
+        let bits = ((slices == 64 ? ~UInt64(0) : (UInt64(1) &<< UInt64(slices)) &- 1)) &<< UInt64(first)
+        let warm = segment.pointee.dirtyMask & bits
+        let warmBytes = warm.nonzeroBitCount &<< Geometry.sliceShift
+        heap.state.pointee.dirtyBytes &-= warmBytes
+        Platform.recommit((slices &<< Geometry.sliceShift) &- warmBytes)
+        segment.pointee.freeMask &= ~bits
+        segment.pointee.dirtyMask &= ~bits
+        segment.pointee.usedSlices &+= slices
+        let page = descriptor(segment, slice: first)
+        for i in 1..<max(slices, 1) where i < slices {
+            descriptor(segment, slice: first &+ i).pointee.descriptorOffset = i &<< Geometry.pageStrideShift
+        }
+        let size = SizeClass.blockSize(classIndex)
+        let start = RawPointer(segment) + (first &<< Geometry.sliceShift)
+        let count = (slices &<< Geometry.sliceShift) / size
+        page.pointee.free = nil
+        page.pointee.used = 0
+        page.pointee.capacity = UInt32(count)
+        page.pointee.owner = heap.address
+        page.pointee.descriptorOffset = 0
+        page.pointee.blockSize = size
+        page.pointee.start = start
+        page.pointee.bumpNext = start
+        page.pointee.bumpEnd = start + count &* size
+        page.pointee.next = nil
+        page.pointee.prev = nil
+        page.pointee.remoteNext = nil
+        page.pointee.classIndex = Int32(classIndex)
+        page.pointee.sliceCount = Int32(slices)
+        page.pointee.threadFree.store(0, ordering: .relaxed)
+        return page
+    }
+
+    /// Gives an empty page's slices back to its segment; they stay committed until the next purge.
+    static func freePage(_ heap: Heap, _ page: PagePointer) {
+        let segment = segmentOf(UInt(bitPattern: page))
+        let slices = Int(page.pointee.sliceCount)
+        let first = (Int(bitPattern: UInt(bitPattern: page)) &- Int(bitPattern: UInt(bitPattern: segment)) &- Geometry.pageTableOffset) &>> Geometry.pageStrideShift
+        let bits = ((UInt64(1) &<< UInt64(slices)) &- 1) &<< UInt64(first)
+        let now = Platform.nowNanoseconds()
+        for i in 0..<slices {
+            let d = descriptor(segment, slice: first &+ i)
+            d.pointee.owner = 0
+            d.pointee.descriptorOffset = 0
+            d.pointee.sliceCount = 1
+            d.pointee.freedAt = now
+        }
+        page.pointee.free = nil
+        page.pointee.used = 0
+        segment.pointee.freeMask |= bits
+        segment.pointee.dirtyMask |= bits
+        segment.pointee.usedSlices &-= slices
+        heap.state.pointee.dirtyBytes &+= slices &<< Geometry.sliceShift
+    }
+
+    /// Decommits free slices that have stayed free longer than the purge delay (all of them when `force`
+    /// is set or the heap holds more than the threshold), and unmaps segments left entirely free, keeping
+    /// one spare.
+    static func purge(_ heap: Heap, now: UInt64, force: Bool) {
+        heap.state.pointee.lastPurge = now
+        let all = force || heap.state.pointee.dirtyBytes > Options.purgeThreshold
+        let delay = Options.purgeDelayMilliseconds &* 1_000_000
+        var spareKept = false
+        var previous: SegmentPointer? = nil
+        var s = heap.state.pointee.segments
+        while let segment = s {
+            let next = segment.pointee.next
+            var dirty = segment.pointee.dirtyMask
+            while dirty != 0 {
+                let run = lowestRun(dirty)
+                dirty &= ~run
+                var expired = run
+                if !all {
+                    var bits = run
+                    while bits != 0 {
+                        let i = bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        if now &- descriptor(segment, slice: i).pointee.freedAt < delay { expired &= ~(UInt64(1) &<< UInt64(i)) }
+                    }
+                }
+                decommitSlices(heap, segment, expired)
+            }
+            if segment.pointee.usedSlices == 0 && segment.pointee.dirtyMask == 0 && spareKept {
+                release(segment, of: heap, after: previous)
+            } else {
+                if segment.pointee.usedSlices == 0 { spareKept = true }
+                previous = segment
+            }
+            s = next
+        }
+    }
+
+    /// The lowest run of consecutive set bits in `mask` (non-zero), as a mask.
+    @inline(__always)
+    static func lowestRun(_ mask: UInt64) -> UInt64 {
+        let low = mask & (0 &- mask)            // lowest set bit
+        let carried = mask &+ low                // clears the run and sets the bit above it
+        return mask & ~carried
+    }
+
+    private static func decommitSlices(_ heap: Heap, _ segment: SegmentPointer, _ bits: UInt64) {
+        var rest = bits
+        while rest != 0 {
+            let runBits = lowestRun(rest)
+            let first = runBits.trailingZeroBitCount
+            let count = runBits.nonzeroBitCount
+            Platform.decommit(RawPointer(segment) + (first &<< Geometry.sliceShift), count &<< Geometry.sliceShift)
+            rest &= ~runBits
+            segment.pointee.dirtyMask &= ~runBits
+            heap.state.pointee.dirtyBytes &-= count &<< Geometry.sliceShift
+        }
+    }
+
+    /// Unlinks an empty, clean segment from its heap's list and unmaps it. Statistics walk the lists under
+    /// the same lock, so they never read a segment that is going away.
+    private static func release(_ segment: SegmentPointer, of heap: Heap, after previous: SegmentPointer?) {
+        Locks.segments.lock()
+        if let previous { previous.pointee.next = segment.pointee.next } else { heap.state.pointee.segments = segment.pointee.next }
+        setSegmentMapBit(UInt(bitPattern: segment), false)
+        Platform.unmap(RawPointer(segment), Geometry.segmentSize, committed: Geometry.sliceSize)
+        Locks.segments.unlock()
+    }
+}

@@ -1,0 +1,216 @@
+// The slow paths behind FastPath: a thread's first allocation, refilling a size class, frees from other
+// threads, pages that fill up or empty, and the periodic return of free memory to the OS.
+import SwiftMMShim
+import Synchronization
+
+enum SlowPath {
+    @inline(never)
+    static func allocate(_ current: Heap, _ size: Int) -> RawPointer? {
+        var heap = current
+        if !heap.isInitialized {
+            guard let started = Heaps.startThread() else { Platform.setErrno(ENOMEM); return nil }
+            heap = started
+        }
+        if UInt(bitPattern: size) > UInt(Geometry.mediumMax) {
+            return LargeBlocks.allocate(heap, size, alignment: Geometry.osPageSize, zeroed: false)
+        }
+        return allocate(heap, classIndex: SizeClass.index(size))
+    }
+
+    /// A block of size class `classIndex` from the calling thread's (initialised) heap.
+    static func allocate(_ heap: Heap, classIndex: Int) -> RawPointer? {
+        housekeeping(heap)
+        guard let page = pageWithFreeBlock(heap, classIndex), let block = page.pointee.free else {
+            Platform.setErrno(ENOMEM)
+            return nil
+        }
+        page.pointee.free = block.load(as: RawPointer?.self)
+        page.pointee.used &+= 1
+        heap.allocationCount &+= 1
+        return block
+    }
+
+    /// Collects frees from other threads, and now and then returns free memory to the OS.
+    private static func housekeeping(_ heap: Heap) {
+        if heap.state.pointee.remoteReady.load(ordering: .relaxed) != 0 { collectRemoteFrees(heap) }
+        heap.state.pointee.slowTicks &+= 1
+        let overThreshold = heap.state.pointee.dirtyBytes > Options.purgeThreshold
+        if heap.state.pointee.slowTicks & 255 == 0 || overThreshold {
+            guard heap.state.pointee.dirtyBytes > 0 else { return }
+            let now = Platform.nowNanoseconds()
+            if overThreshold || now &- heap.state.pointee.lastPurge >= Options.purgeDelayMilliseconds &* 500_000 {
+                Segments.purge(heap, now: now, force: false)
+            }
+        }
+    }
+
+    /// The first page of the class queue that has a free block, after extending or collecting where it can.
+    /// Exhausted pages leave the queue marked full; a new page is taken when none is left.
+    private static func pageWithFreeBlock(_ heap: Heap, _ classIndex: Int) -> PagePointer? {
+        let queue = heap.queue(classIndex)
+        var candidate = queue.pointee.first
+        while let page = candidate {
+            if page.pointee.free != nil || extend(page) {
+                if queue.pointee.first != page { PageQueues.remove(queue, page); PageQueues.pushFront(queue, page) }
+                PageQueues.syncDirect(heap, classIndex)
+                return page
+            }
+            candidate = page.pointee.next
+            PageQueues.remove(queue, page)
+            page.pointee.owner |= PageFlag.full
+        }
+        guard let page = Segments.allocatePage(heap, classIndex: classIndex) else {
+            PageQueues.syncDirect(heap, classIndex)
+            return nil
+        }
+        _ = extend(page)
+        PageQueues.pushFront(queue, page)
+        PageQueues.syncDirect(heap, classIndex)
+        return page
+    }
+
+    /// Threads up to 4 KiB of never-used blocks (at least one) onto the page's empty free list.
+    private static func extend(_ page: PagePointer) -> Bool {
+        guard let next = page.pointee.bumpNext, let end = page.pointee.bumpEnd, next < end else { return false }
+        let size = page.pointee.blockSize
+        let available = (end - next) / size
+        let count = min(available, max(1, Geometry.osPageSize / size))
+        var block = next
+        for _ in 1..<max(count, 1) where count > 1 {
+            let following = block + size
+            block.storeBytes(of: following, as: RawPointer?.self)
+            block = following
+        }
+        block.storeBytes(of: nil, as: RawPointer?.self)
+        page.pointee.free = next
+        page.pointee.bumpNext = next + count &* size
+        return true
+    }
+
+    /// A local free left the page with no block in use: give it back to its segment, unless it is the
+    /// current small page of its class (kept to avoid churn).
+    @inline(never)
+    static func pageEmptied(_ heap: Heap, _ page: PagePointer) {
+        let classIndex = Int(page.pointee.classIndex)
+        let queue = heap.queue(classIndex)
+        if page.pointee.sliceCount == 1 && queue.pointee.first == page { return }
+        PageQueues.remove(queue, page)
+        PageQueues.syncDirect(heap, classIndex)
+        Segments.freePage(heap, page)
+    }
+
+    /// Frees that FastPath could not finish: another thread's block, a page marked full or aligned,
+    /// or a pointer that is not a live block.
+    @inline(never)
+    static func free(_ heap: Heap, _ page: PagePointer, _ p: RawPointer) {
+        let owner = page.pointee.owner
+        guard owner != 0, let start = page.pointee.start, p >= start, let bumpNext = page.pointee.bumpNext, p < bumpNext else {
+            return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")
+        }
+        let size = page.pointee.blockSize
+        var block = p
+        if owner & PageFlag.aligned != 0 {
+            block = start + ((p - start) / size) &* size
+        } else if (p - start) % size != 0 {
+            return Diagnostics.invalidFree(p, reason: "a pointer inside a block, not its start")
+        }
+        if owner & ~PageFlag.mask == heap.address {
+            block.storeBytes(of: page.pointee.free, as: RawPointer?.self)
+            page.pointee.free = block
+            page.pointee.used &-= 1
+            heap.freeCount &+= 1
+            if owner & PageFlag.full != 0 { returnToQueue(heap, page) }
+            if page.pointee.used == 0 { pageEmptied(heap, page) }
+            return
+        }
+        pushRemote(page, block, owner: owner)
+        if heap.isInitialized { heap.freeCount &+= 1 } else { Statistics.unownedFrees.add(1, ordering: .relaxed) }
+    }
+
+    private static func returnToQueue(_ heap: Heap, _ page: PagePointer) {
+        page.pointee.owner &= ~PageFlag.full
+        let classIndex = Int(page.pointee.classIndex)
+        PageQueues.pushBack(heap.queue(classIndex), page)
+        PageQueues.syncDirect(heap, classIndex)
+    }
+
+    /// A free from a thread that does not own the page: push the block onto the page's atomic list; the first
+    /// push since the owner last looked also queues the page on the owner heap's atomic list.
+    private static func pushRemote(_ page: PagePointer, _ block: RawPointer, owner: UInt) {
+        var head = page.pointee.threadFree.load(ordering: .relaxed)
+        while true {
+            block.storeBytes(of: head, as: UInt.self)
+            let (done, seen) = page.pointee.threadFree.compareExchange(
+                expected: head, desired: UInt(bitPattern: block), ordering: .releasing)
+            if done { break }
+            head = seen
+        }
+        guard head == 0 else { return }
+        let ownerHeap = Heap(RawPointer(bitPattern: owner & ~PageFlag.mask).unsafelyUnwrapped)
+        var top = ownerHeap.state.pointee.remoteReady.load(ordering: .relaxed)
+        while true {
+            page.pointee.remoteNext = PagePointer(bitPattern: top)
+            let (done, seen) = ownerHeap.state.pointee.remoteReady.compareExchange(
+                expected: top, desired: UInt(bitPattern: page), ordering: .releasing)
+            if done { return }
+            top = seen
+        }
+    }
+
+    /// Takes the frees other threads made into this heap's pages back onto the pages' free lists.
+    static func collectRemoteFrees(_ heap: Heap) {
+        var next = heap.state.pointee.remoteReady.exchange(0, ordering: .acquiring)
+        while let page = PagePointer(bitPattern: next) {
+            next = UInt(bitPattern: page.pointee.remoteNext)      // read before the list can be re-pushed
+            var blocks = page.pointee.threadFree.exchange(0, ordering: .acquiring)
+            guard blocks != 0 else { continue }
+            var count: UInt32 = 0
+            let first = RawPointer(bitPattern: blocks).unsafelyUnwrapped
+            var last = first
+            while let block = RawPointer(bitPattern: blocks) {
+                last = block
+                count &+= 1
+                blocks = block.load(as: UInt.self)
+            }
+            last.storeBytes(of: page.pointee.free, as: RawPointer?.self)
+            page.pointee.free = first
+            page.pointee.used &-= count
+            if page.pointee.owner & PageFlag.full != 0 { returnToQueue(heap, page) }
+            if page.pointee.used == 0 { pageEmptied(heap, page) }
+        }
+    }
+}
+
+/// The doubly linked queue of pages per size class, and the direct table that mirrors its first page.
+enum PageQueues {
+    static func pushFront(_ queue: UnsafeMutablePointer<PageQueue>, _ page: PagePointer) {
+        page.pointee.prev = nil
+        page.pointee.next = queue.pointee.first
+        if let first = queue.pointee.first { first.pointee.prev = page } else { queue.pointee.last = page }
+        queue.pointee.first = page
+    }
+
+    static func pushBack(_ queue: UnsafeMutablePointer<PageQueue>, _ page: PagePointer) {
+        page.pointee.next = nil
+        page.pointee.prev = queue.pointee.last
+        if let last = queue.pointee.last { last.pointee.next = page } else { queue.pointee.first = page }
+        queue.pointee.last = page
+    }
+
+    static func remove(_ queue: UnsafeMutablePointer<PageQueue>, _ page: PagePointer) {
+        if let prev = page.pointee.prev { prev.pointee.next = page.pointee.next } else { queue.pointee.first = page.pointee.next }
+        if let next = page.pointee.next { next.pointee.prev = page.pointee.prev } else { queue.pointee.last = page.pointee.prev }
+        page.pointee.next = nil
+        page.pointee.prev = nil
+    }
+
+    /// Points the direct-table entries of `classIndex` at its queue's first page (or the empty page).
+    static func syncDirect(_ heap: Heap, _ classIndex: Int) {
+        let size = SizeClass.blockSize(classIndex)
+        guard size <= Geometry.directMax else { return }
+        let low = classIndex == 0 ? 0 : (SizeClass.blockSize(classIndex &- 1) &+ 16) &>> 4
+        let high = size &>> 4
+        let page = heap.queue(classIndex).pointee.first ?? Heap.emptyPage
+        for i in low...high { heap.setDirect(i, page) }
+    }
+}

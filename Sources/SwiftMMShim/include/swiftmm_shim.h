@@ -1,0 +1,56 @@
+// The C shim: only what Swift cannot express.
+//  - the thread's heap pointer as initial-exec TLS (Swift has no TLS model control);
+//  - wrappers for variadic system calls (mremap, prctl) that Swift cannot call;
+//  - static data whose initialiser holds addresses (the empty heap every thread starts on).
+// The exported standard names live in override.c and thread hooks in hooks.c; neither holds logic.
+#ifndef SWIFTMM_SHIM_H
+#define SWIFTMM_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sched.h>
+#include <time.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+/// Entries in a heap's direct table: one per 16-byte step up to 1 KiB (index = (size + 15) >> 4).
+#define SMM_DIRECT_ENTRIES 65
+
+/// The thread's heap. Every thread starts on `swiftmm_empty_heap`, whose direct table points at an empty page.
+extern __thread void *swiftmm_tls_heap __attribute__((tls_model("initial-exec"), visibility("hidden")));
+/// Start of the shared empty heap (its direct table) and the empty page it points at.
+/// (Declared without bounds so that Swift does not import them as tuples; reach them through the accessors.)
+extern void *swiftmm_empty_heap[];
+/// One bit per 4 MiB of the 47-bit user address space: set where a SwiftMM segment lives.
+extern uint64_t swiftmm_segment_map[];
+
+/// Bytes reserved for a heap, the empty heap included.
+#define SMM_HEAP_BYTES 4096
+
+static inline __attribute__((always_inline)) void *swiftmm_shim_empty_heap(void) { return (void *)swiftmm_empty_heap; }
+static inline __attribute__((always_inline)) uint64_t *swiftmm_shim_segment_map(void) { return swiftmm_segment_map; }
+
+static inline __attribute__((always_inline)) void *swiftmm_shim_heap(void) { return swiftmm_tls_heap; }
+static inline __attribute__((always_inline)) void swiftmm_shim_set_heap(void *h) { swiftmm_tls_heap = h; }
+static inline int swiftmm_shim_errno(void) { return errno; }
+static inline void swiftmm_shim_set_errno(int e) { errno = e; }
+static inline int swiftmm_shim_mremap_maymove(void) { return 1; /* MREMAP_MAYMOVE */ }
+/// open(2) for appending a report (open is variadic).
+int swiftmm_shim_open_append(const char *path);
+
+void *swiftmm_shim_mremap(void *old, size_t old_size, size_t new_size, int flags, void *new_address);
+int swiftmm_shim_name_region(void *addr, size_t size, const char *name);
+long swiftmm_shim_gettid(void);
+/// Registers the thread-exit hook for `heap` (pthread key destructor) on the calling thread.
+void swiftmm_shim_register_thread(void *heap);
+/// Registers the fork handlers once per process.
+void swiftmm_shim_register_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+extern char **environ;
+
+#endif

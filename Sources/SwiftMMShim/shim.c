@@ -1,0 +1,33 @@
+// Static data and variadic-call wrappers that Swift cannot express. No allocator logic lives here.
+#define _GNU_SOURCE
+#include "swiftmm_shim.h"
+#include <sys/prctl.h>
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+
+// The empty page: no free block, so every allocation through it takes the slow path.
+static uint64_t swiftmm_empty_page[32] __attribute__((aligned(64)));
+
+// The heap every thread starts on. Its direct table points at the empty page; the rest is zero.
+void *swiftmm_empty_heap[SMM_HEAP_BYTES / sizeof(void *)] __attribute__((aligned(4096))) = {
+    [0 ... SMM_DIRECT_ENTRIES - 1] = swiftmm_empty_page,
+};
+
+__thread void *swiftmm_tls_heap __attribute__((tls_model("initial-exec"))) = swiftmm_empty_heap;
+
+uint64_t swiftmm_segment_map[1u << 19];
+
+void *swiftmm_shim_mremap(void *old, size_t old_size, size_t new_size, int flags, void *new_address) {
+    return mremap(old, old_size, new_size, flags, new_address);
+}
+
+int swiftmm_shim_name_region(void *addr, size_t size, const char *name) {
+    return prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)addr, size, (unsigned long)name);
+}
+
+long swiftmm_shim_gettid(void) { return syscall(SYS_gettid); }
+
+int swiftmm_shim_open_append(const char *path) { return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644); }
