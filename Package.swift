@@ -56,6 +56,12 @@ let package = Package(
         ),
         .executableTarget(name: "smm-swift-workload", path: "Sources/smm-swift-workload"),
         .testTarget(
+            name: "SMMAnalyzerTests",
+            dependencies: ["SMMAnalyzer"],
+            path: "Tests/SMMAnalyzerTests",
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
             name: "SwiftMMTests",
             dependencies: ["SwiftMM", "SMMAnalyzer"],
             path: "Tests/SwiftMMTests"
