@@ -55,6 +55,10 @@ let package = Package(
             path: "Sources/smm"
         ),
         .executableTarget(name: "smm-swift-workload", path: "Sources/smm-swift-workload"),
+        // Programs the tests run in child processes with libswiftmm.so preloaded.
+        .executableTarget(name: "smm-check-c", path: "Sources/smm-check-c", cSettings: [.unsafeFlags(["-O1", "-fno-builtin", "-Wno-non-power-of-two-alignment"])]),
+        .executableTarget(name: "smm-check-cxx", path: "Sources/smm-check-cxx", cxxSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
+        .executableTarget(name: "smm-stress", path: "Sources/smm-stress", cSettings: [.unsafeFlags(["-O2"])]),
         .testTarget(
             name: "SMMAnalyzerTests",
             dependencies: ["SMMAnalyzer"],

@@ -29,7 +29,7 @@ enum Platform {
 
     /// Maps `size` bytes of fresh, zeroed, read-write memory; nil when the OS refuses.
     static func mapMemory(_ size: Int, name: RegionName) -> RawPointer? {
-        guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+        guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               p != mapFailed else { return nil }
         OSCounters.mmapCalls.add(1, ordering: .relaxed)
         OSCounters.reserved.add(size, ordering: .relaxed)
@@ -48,7 +48,7 @@ enum Platform {
         }
         let (total, overflow) = size.addingReportingOverflow(alignment)
         if overflow { return nil }
-        guard let raw = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+        guard let raw = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               raw != mapFailed else { return nil }
         OSCounters.mmapCalls.add(1, ordering: .relaxed)
         let start = UInt(bitPattern: raw)
@@ -92,11 +92,16 @@ enum Platform {
         return q
     }
 
+    /// Names a mapping for /proc/PID/maps. Kernels built without CONFIG_ANON_VMA_NAME refuse with EINVAL;
+    /// then naming is switched off for the rest of the run. errno is left as it was.
     static func nameRegion(_ p: RawPointer, _ size: Int, _ name: RegionName) {
         guard Options.nameRegions else { return }
-        name.text.withUTF8Buffer { buffer in
-            _ = swiftmm_shim_name_region(p, size, UnsafeRawPointer(buffer.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self))
+        let savedErrno = swiftmm_shim_errno()
+        let result = name.text.withUTF8Buffer { buffer in
+            swiftmm_shim_name_region(p, size, UnsafeRawPointer(buffer.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self))
         }
+        if result != 0 && swiftmm_shim_errno() == EINVAL { Options.nameRegions = false }
+        swiftmm_shim_set_errno(savedErrno)
     }
 
     /// Monotonic time in nanoseconds (vDSO, no system call).
