@@ -1,0 +1,49 @@
+import Testing
+
+/// The standard C and C++ allocation functions, checked in child processes with libswiftmm.so preloaded.
+/// The check programs (Sources/smm-check-c, Sources/smm-check-cxx) exit with their failure count.
+@Suite("Standard functions under LD_PRELOAD")
+struct StandardFunctionTests {
+    @Test("malloc, calloc, realloc, reallocarray, the aligned forms, usable size and free_sized behave as specified")
+    func cFunctions() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-c")], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains(" 0 failures"))
+        #expect((result.figure("allocations") ?? 0) > 1000, "SwiftMM served the checks: \(result.statisticsReport ?? "no report")")
+    }
+
+    @Test("C++ operator new and delete in every form: plain, nothrow, sized, aligned, array")
+    func cxxOperators() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-cxx")], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains(" 0 failures"))
+        #expect((result.figure("allocations") ?? 0) > 20000)
+    }
+
+    @Test("the check programs notice when SwiftMM is not loaded, so a passing run proves it was")
+    func checksRequireSwiftMM() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-c")], preload: false)
+        #expect(result.status == 100)
+    }
+
+    @Test("a deterministic stress run: 4 threads x 6 waves, over a million operations across all tiers, no corruption")
+    func stress() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-stress"), "4", "42000", "6"], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("1008000 operations"))
+        #expect(result.standardOutput.contains(" 0 corrupted"))
+        // Every wave's threads exited with blocks alive; their heaps went to the next wave.
+        #expect((result.figure("heaps adopted") ?? 0) >= 20, "\(result.statisticsReport ?? "")")
+        #expect((result.figure("allocations") ?? 0) > 900_000)
+    }
+
+    @Test("a free of a pointer SwiftMM never handed out is reported, not fatal")
+    func invalidFreeIsReported() throws {
+        // A page from mmap: neither in a SwiftMM segment nor a large block SwiftMM knows.
+        let script = "import ctypes, mmap; libc = ctypes.CDLL(None); m = mmap.mmap(-1, 4096); libc.free.argtypes = [ctypes.c_void_p]; libc.free(ctypes.addressof(ctypes.c_char.from_buffer(m)) + 64); print('alive')"
+        let result = try ChildProcess.run(["python3", "-c", script], preload: true, environment: ["PYTHONMALLOC": "malloc"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "alive\n")
+        #expect(result.standardError.contains("swiftmm: error: free of invalid pointer"))
+    }
+}

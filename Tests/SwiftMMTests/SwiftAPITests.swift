@@ -1,0 +1,99 @@
+import Testing
+import SwiftMM
+
+/// The SwiftMM module's API, in this test process: it loads libswiftmm.so beside the test binary and uses
+/// its smm_* functions, which keep their own heap beside the system malloc.
+@Suite("Swift API")
+struct SwiftAPITests {
+    let memory: Memory
+
+    init() throws {
+        setenv("SWIFTMM_LIBRARY", try BuildProducts.library, 1)
+        memory = try Memory()
+    }
+
+    /// Sizes at the tier and page boundaries (small ≤ 8 KiB, medium ≤ 256 KiB, large beyond).
+    static let sizes = [0, 1, 15, 16, 17, 128, 129, 256, 257, 1024, 1025, 4096, 8191, 8192, 8193,
+                        65536, 262_143, 262_144, 262_145, 1 << 20, 4 << 20, 32 << 20]
+
+    @Test("allocate gives 16-byte aligned blocks with at least the usable size asked for", arguments: sizes)
+    func allocate(size: Int) throws {
+        let p = try memory.allocate(byteCount: size)
+        defer { memory.free(p) }
+        #expect(UInt(bitPattern: p) % 16 == 0)
+        #expect(memory.usableSize(p) >= size)
+        p.initializeMemory(as: UInt8.self, repeating: 0xA5, count: size)
+        #expect((0..<size).allSatisfy { p.load(fromByteOffset: $0, as: UInt8.self) == 0xA5 })
+    }
+
+    @Test("an impossible size throws out-of-memory instead of returning a bad pointer")
+    func impossibleSize() {
+        #expect(throws: AllocationError.outOfMemory(byteCount: Int.max)) { try memory.allocate(byteCount: Int.max) }
+        #expect(throws: AllocationError.self) { try memory.allocateZeroed(count: Int.max / 2, stride: 3) }
+    }
+
+    @Test("every power-of-two alignment up to 1 MiB", arguments: (4...20).map { 1 << $0 })
+    func alignment(alignment: Int) throws {
+        for size in [1, 100, alignment, 3 * alignment] {
+            let p = try memory.allocate(byteCount: size, alignment: alignment)
+            #expect(UInt(bitPattern: p) % UInt(alignment) == 0, "alignment \(alignment) size \(size)")
+            #expect(memory.usableSize(p) >= size)
+            memory.free(p)
+        }
+    }
+
+    @Test("reallocate keeps the contents while growing through every tier and shrinking back")
+    func reallocateAcrossTiers() throws {
+        let steps = [8, 100, 2000, 9000, 70000, 300_000, 5 << 20, 48 << 20, 1 << 20, 200_000, 5000, 300, 16]
+        var p = try memory.allocate(byteCount: 1)
+        p.storeBytes(of: 0x42, as: UInt8.self)
+        var filled = 1
+        for size in steps {
+            p = try memory.reallocate(p, byteCount: size)
+            let kept = min(filled, size)
+            #expect((0..<kept).allSatisfy { p.load(fromByteOffset: $0, as: UInt8.self) == UInt8(truncatingIfNeeded: $0 &* 31 &+ 0x42) || $0 == 0 }, "lost data at size \(size)")
+            for i in 0..<size { p.storeBytes(of: UInt8(truncatingIfNeeded: i &* 31 &+ 0x42), toByteOffset: i, as: UInt8.self) }
+            filled = size
+        }
+        memory.free(p)
+    }
+
+    @Test("zeroed allocations read as zero even where a block was used before")
+    func zeroed() throws {
+        for size in [24, 5000, 100_000, 1 << 20] {
+            let dirty = try memory.allocate(byteCount: size)
+            dirty.initializeMemory(as: UInt8.self, repeating: 0xFF, count: size)
+            memory.free(dirty)
+            let p = try memory.allocateZeroed(count: size, stride: 1)
+            #expect((0..<size).allSatisfy { p.load(fromByteOffset: $0, as: UInt8.self) == 0 })
+            memory.free(p)
+        }
+    }
+
+    @Test("statistics count allocations and frees and the bytes in use")
+    func statistics() throws {
+        let before = memory.statistics
+        let blocks = try (0..<1000).map { _ in try memory.allocate(byteCount: 48) }
+        let during = memory.statistics
+        #expect(during.allocations - before.allocations == 1000)
+        #expect(during.bytesInUse - before.bytesInUse == 48_000)
+        #expect(during.peakBytesInUse >= during.bytesInUse)
+        blocks.forEach { memory.free($0) }
+        let after = memory.statistics
+        #expect(after.frees - during.frees == 1000)
+        #expect(after.bytesInUse == before.bytesInUse)
+        #expect(after.reserved >= after.committed)
+    }
+
+    @Test("large blocks come from mmap and go back to it; realloc moves them with mremap")
+    func largeBlocks() throws {
+        let before = memory.statistics
+        var p = try memory.allocate(byteCount: 10 << 20)
+        #expect(memory.statistics.largeBlocksInUse == before.largeBlocksInUse + 1)
+        p = try memory.reallocate(p, byteCount: 200 << 20)
+        #expect(memory.statistics.mremapCalls > before.mremapCalls)
+        memory.free(p)
+        memory.collect()
+        #expect(memory.statistics.largeBlocksInUse == before.largeBlocksInUse)
+    }
+}
