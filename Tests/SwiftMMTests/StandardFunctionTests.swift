@@ -9,7 +9,7 @@ struct StandardFunctionTests {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-c")], preload: true)
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
         #expect(result.standardOutput.contains(" 0 failures"))
-        #expect((result.figure("allocations") ?? 0) > 1000, "SwiftMM served the checks: \(result.statisticsReport ?? "no report")")
+        #expect((result.figure("allocations") ?? 0) > 500, "SwiftMM served the checks: \(result.statisticsReport ?? "no report")")
     }
 
     @Test("C++ operator new and delete in every form: plain, nothrow, sized, aligned, array")
@@ -17,7 +17,7 @@ struct StandardFunctionTests {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-cxx")], preload: true)
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
         #expect(result.standardOutput.contains(" 0 failures"))
-        #expect((result.figure("allocations") ?? 0) > 20000)
+        #expect((result.figure("allocations") ?? 0) > 3000)
     }
 
     @Test("the check programs notice when SwiftMM is not loaded, so a passing run proves it was")
@@ -34,7 +34,8 @@ struct StandardFunctionTests {
         #expect(result.standardOutput.contains(" 0 corrupted"))
         // Every wave's threads exited with blocks alive; their heaps went to the next wave.
         #expect((result.figure("heaps adopted") ?? 0) >= 20, "\(result.statisticsReport ?? "")")
-        #expect((result.figure("allocations") ?? 0) > 900_000)
+        // Three operations in four allocate a new block.
+        #expect((result.figure("allocations") ?? 0) > 750_000)
     }
 
     @Test("a free of a pointer SwiftMM never handed out is reported, not fatal")

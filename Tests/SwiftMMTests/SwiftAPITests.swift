@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import SwiftMM
 
 /// The SwiftMM module's API, in this test process: it loads libswiftmm.so beside the test binary and uses

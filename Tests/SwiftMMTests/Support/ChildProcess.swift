@@ -46,16 +46,19 @@ struct ChildResult {
     /// SwiftMM's statistics report (SMM_STATS=1 written to SMM_STATS_FILE), when asked for.
     var statisticsReport: String?
 
-    /// A figure from the statistics report, e.g. `figure("allocations")`.
+    /// A figure from the statistics report, e.g. `figure("allocations")`. Every process of the run that
+    /// exits normally appends a report (a shell's forked subshells too), so this is the largest one.
     func figure(_ label: String) -> UInt64? {
         guard let report = statisticsReport else { return nil }
+        var largest: UInt64?
         for line in report.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix(label + " ") {
-                return UInt64(trimmed.dropFirst(label.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
+            if trimmed.hasPrefix(label + " "),
+               let value = UInt64(trimmed.dropFirst(label.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
+                largest = max(largest ?? 0, value)
             }
         }
-        return nil
+        return largest
     }
 }
 
