@@ -10,6 +10,11 @@ struct SMM: ParsableCommand {
         version: SwiftMMVersion.string,
         subcommands: [
             Run.self,
+            Map.self,
+            Snapshot.self,
+            Diff.self,
+            Watch.self,
+            Report.self,
         ]
     )
 }
