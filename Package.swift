@@ -32,7 +32,8 @@ let package = Package(
             name: "SwiftMMShim",
             path: "Sources/SwiftMMShim",
             exclude: ["swiftmm.map"],
-            cSettings: [.unsafeFlags(["-O2", "-fno-plt", "-ftls-model=initial-exec"])]
+            // SwiftPM appends -fno-omit-frame-pointer; the cc1 flag after it wins, so the fast paths carry no frame setup.
+            cSettings: [.unsafeFlags(["-O2", "-fno-plt", "-Xclang", "-mframe-pointer=none", "-ftls-model=initial-exec"])]
         ),
         .target(
             name: "SwiftMMCore",
@@ -40,7 +41,8 @@ let package = Package(
             path: "Sources/SwiftMMCore",
             swiftSettings: [
                 .enableExperimentalFeature("Embedded"),
-                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector"]),
+                // Always optimised (also in debug builds), no stack protector and no frame setup on the fast paths.
+                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=none"]),
             ],
             linkerSettings: embeddedLinkFlags
         ),

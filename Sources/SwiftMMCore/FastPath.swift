@@ -36,9 +36,13 @@ enum FastPath {
         if page.pointee.owner == heap.address {
             p.storeBytes(of: page.pointee.free, as: RawPointer?.self)
             page.pointee.free = p
-            page.pointee.used &-= 1
+            let used = page.pointee.used &- 1
+            page.pointee.used = used
             heap.freeCount &+= 1
-            if page.pointee.used == 0 { SlowPath.pageEmptied(heap, page) }
+            // An empty page goes back to its segment, unless it is its class's current small page.
+            if used == 0 && (heap.queue(Int(page.pointee.classIndex)).pointee.first != page || page.pointee.sliceCount != 1) {
+                SlowPath.pageEmptied(heap, page)
+            }
             return
         }
         SlowPath.free(heap, page, p)

@@ -73,9 +73,9 @@ func descriptor(_ segment: SegmentPointer, slice: Int) -> PagePointer {
 func pageOf(_ p: UInt) -> PagePointer {
     let segmentBase = p & ~Geometry.segmentMask
     let slice = (p &>> UInt(Geometry.sliceShift)) & UInt(Geometry.slicesPerSegment &- 1)
-    let d = UnsafeMutableRawPointer(bitPattern: segmentBase &+ UInt(Geometry.pageTableOffset) &+ (slice &<< UInt(Geometry.pageStrideShift))).unsafelyUnwrapped
-    let offset = d.load(fromByteOffset: PageField.descriptorOffset, as: Int.self)
-    return (d - offset).assumingMemoryBound(to: Page.self)
+    let d = segmentBase &+ UInt(Geometry.pageTableOffset) &+ (slice &<< UInt(Geometry.pageStrideShift))
+    let offset = UnsafeRawPointer(bitPattern: d).unsafelyUnwrapped.load(fromByteOffset: PageField.descriptorOffset, as: UInt.self)
+    return PagePointer(bitPattern: d &- offset).unsafelyUnwrapped
 }
 
 /// Byte offsets of the `Page` fields the fast paths read through raw loads.
