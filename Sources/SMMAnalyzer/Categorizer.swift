@@ -21,7 +21,9 @@ public struct ThreadObservation: Equatable, Sendable {
 /// 1. **Kernel-provided:** `[vdso]`, `[vvar…]`, `[vsyscall]`, `[uprobes]`.
 /// 2. **Heap:** `[heap]` (brk), named allocator regions (`[anon:swiftmm-…]`, names with malloc, arena,
 ///    heap, jemalloc, tcmalloc, mimalloc, scudo), and glibc arenas: an anonymous read-write map that starts
-///    on a 64 MiB boundary and, with the `PROT_NONE` map right after it, fills exactly 64 MiB.
+///    on a 64 MiB boundary and, with the `PROT_NONE` map right after it, fills exactly 64 MiB. On kernels
+///    without `CONFIG_ANON_VMA_NAME` SwiftMM's maps have no name; when `libswiftmm.so` is loaded, unnamed
+///    read-write maps that are whole 4 MiB-aligned segments are taken as SwiftMM segments.
 /// 3. **Stack:** `[stack]` (the main thread) and every mapping holding a thread's stack pointer, with the
 ///    small `PROT_NONE` guard right below it.
 /// 4. **Shareable:** memfd, `/dev/shm`, SysV segments, and shared anonymous maps.
@@ -34,6 +36,8 @@ public enum Categorizer {
     public static let glibcArenaSize: UInt64 = 64 << 20
     /// Largest `PROT_NONE` map below a stack that is taken as its guard.
     public static let largestStackGuard: UInt64 = 1 << 20
+    /// Size and alignment of SwiftMM's segments (`Geometry.segmentSize` in the allocator).
+    public static let swiftMMSegmentSize: UInt64 = 4 << 20
 
     /// Builds a snapshot from parsed `/proc` data.
     public static func snapshot(pid: Int32, command: String, capturedAt: Double, mappings unsorted: [Mapping],
@@ -45,6 +49,7 @@ public enum Categorizer {
             imagePaths.insert(mapping.path)
         }
 
+        let swiftMMLoaded = imagePaths.contains { lastPathComponent($0).hasPrefix("libswiftmm") }
         var regions: [Region] = []
         regions.reserveCapacity(mappings.count + 16)
         var free = FreeSpace()
@@ -83,6 +88,9 @@ public enum Categorizer {
                 category = .heap
                 detail = "glibc arena"
                 if mapping.end - mapping.start < glibcArenaSize { arenaTailIndex = index + 1 }
+            } else if swiftMMLoaded, isUnnamedSwiftMMSegment(mapping) {
+                category = .heap
+                detail = "SwiftMM segment (unnamed)"
             } else if mapping.permissions.isInaccessible, index + 1 < mappings.count,
                       let owner = stackOwners[index + 1], mappings[index + 1].start == mapping.end,
                       mapping.size <= largestStackGuard {
@@ -187,6 +195,12 @@ public enum Categorizer {
         guard mapping.end < arenaEnd, index + 1 < mappings.count else { return false }
         let tail = mappings[index + 1]
         return tail.start == mapping.end && tail.end == arenaEnd && tail.isAnonymous && tail.permissions.isInaccessible
+    }
+
+    /// An unnamed private read-write map made of whole, aligned SwiftMM segments.
+    static func isUnnamedSwiftMMSegment(_ mapping: Mapping) -> Bool {
+        mapping.isAnonymous && mapping.permissions.read && mapping.permissions.write && !mapping.permissions.shared
+            && mapping.start % swiftMMSegmentSize == 0 && mapping.size % swiftMMSegmentSize == 0
     }
 
     /// Matches each thread's stack pointer to the mapping that holds it.

@@ -64,8 +64,9 @@ public enum HTMLReport {
                     ($0.category.rawValue, Double($0.figures.resident))
                 }))
             })
-        // JSONEncoder escapes "/" as "\/", so "</script>" cannot appear inside the data.
+        // "<" becomes "\u003c" (and JSONEncoder writes "/" as "\/"), so no tag can appear inside the data.
         let data = String(decoding: SnapshotCoding.encodeCompact(payload), as: UTF8.self)
+            .replacingOccurrences(of: "<", with: "\\u003c")
         let title = "smm report: PID \(snapshot.pid) \(escape(snapshot.command))"
         return """
             <!DOCTYPE html>

@@ -15,10 +15,12 @@ final class MappingChild {
     #include <stdlib.h>
     #include <string.h>
     #include <sys/mman.h>
+    #include <sys/prctl.h>
     #include <sys/syscall.h>
     #include <unistd.h>
 
     static int gate[2];
+    static int started;
 
     static void *map_file(const char *path, size_t size, int deleted) {
         int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -37,6 +39,7 @@ final class MappingChild {
         volatile char local = 1;
         printf("thread %ld %s %p\n", (long)syscall(SYS_gettid), (const char *)name, (void *)&local);
         fflush(stdout);
+        __atomic_fetch_add(&started, 1, __ATOMIC_SEQ_CST);
         char byte;
         while (read(gate[0], &byte, 1) < 0) {}
         free(arena_block);
@@ -46,6 +49,10 @@ final class MappingChild {
     int main(int argc, char **argv) {
         if (argc < 3) { fprintf(stderr, "usage: child MAPPED DELETED\n"); return 2; }
         long page = sysconf(_SC_PAGESIZE);
+        void *probe = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        /* PR_SET_VMA, PR_SET_VMA_ANON_NAME: fails with EINVAL without CONFIG_ANON_VMA_NAME */
+        printf("anon-names %d\n", prctl(0x53564d41, 0, (unsigned long)probe, page, (unsigned long)"probe") == 0);
+        munmap(probe, page);
         char *private_block = mmap(NULL, 9 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         memset(private_block, 7, 9 * page);
         void *reserved = mmap(NULL, 7 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -75,7 +82,7 @@ final class MappingChild {
         void *blocks[64];
         for (int i = 0; i < 64; i++) { blocks[i] = malloc(200 + i * 64); memset(blocks[i], 1, 200); }
         fflush(stdout);
-        usleep(1000);
+        while (__atomic_load_n(&started, __ATOMIC_SEQ_CST) < 2) usleep(1000);
         printf("ready\n");
         fflush(stdout);
         char byte;
@@ -105,6 +112,8 @@ final class MappingChild {
     let directory: URL
     private(set) var placements: [String: Placement] = [:]
     private(set) var threads: [ThreadLine] = []
+    /// The kernel can name anonymous maps (`prctl(PR_SET_VMA_ANON_NAME)` works, CONFIG_ANON_VMA_NAME).
+    private(set) var kernelNamesAnonymousMaps = false
 
     var pid: Int32 { process.processIdentifier }
     var mappedFilePath: String { directory.appendingPathComponent("mapped file with spaces.bin").path }
@@ -144,6 +153,8 @@ final class MappingChild {
             let fields = line.split(separator: " ")
             if fields.first == "thread", fields.count == 4 {
                 threads.append(ThreadLine(tid: Int32(fields[1])!, name: String(fields[2]), localAddress: Self.hex(fields[3])))
+            } else if fields.first == "anon-names", fields.count == 2 {
+                kernelNamesAnonymousMaps = fields[1] == "1"
             } else if fields.count == 3 {
                 placements[String(fields[0])] = Placement(address: Self.hex(fields[1]), size: UInt64(fields[2])!)
             }
