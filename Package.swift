@@ -33,7 +33,7 @@ let package = Package(
             path: "Sources/SwiftMMShim",
             exclude: ["swiftmm.map"],
             // SwiftPM appends -fno-omit-frame-pointer; the cc1 flag after it wins, so the fast paths carry no frame setup.
-            cSettings: [.unsafeFlags(["-O2", "-fno-plt", "-Xclang", "-mframe-pointer=none", "-ftls-model=initial-exec"])]
+            cSettings: [.unsafeFlags(["-O2", "-fno-plt", "-Xclang", "-mframe-pointer=none", "-ftls-model=initial-exec", "-gdwarf-4"])]
         ),
         .target(
             name: "SwiftMMCore",
@@ -42,7 +42,9 @@ let package = Package(
             swiftSettings: [
                 .enableExperimentalFeature("Embedded"),
                 // Always optimised (also in debug builds), no stack protector and no frame setup on the fast paths.
-                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=none"]),
+                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=none",
+                               // valgrind 3.19 cannot read DWARF 5 and gives up on the whole process.
+                               "-dwarf-version=4"]),
             ],
             linkerSettings: embeddedLinkFlags
         ),
@@ -61,6 +63,7 @@ let package = Package(
         .executableTarget(name: "smm-check-c", path: "Sources/smm-check-c", cSettings: [.unsafeFlags(["-O1", "-fno-builtin", "-Wno-non-power-of-two-alignment"])]),
         .executableTarget(name: "smm-check-cxx", path: "Sources/smm-check-cxx", cxxSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .executableTarget(name: "smm-stress", path: "Sources/smm-stress", cSettings: [.unsafeFlags(["-O2"])]),
+        .executableTarget(name: "smm-check-fork", path: "Sources/smm-check-fork"),
         .testTarget(
             name: "SMMAnalyzerTests",
             dependencies: ["SMMAnalyzer"],

@@ -34,13 +34,19 @@ enum SlowPath {
     private static func housekeeping(_ heap: Heap) {
         if heap.state.pointee.remoteReady.load(ordering: .relaxed) != 0 { collectRemoteFrees(heap) }
         heap.state.pointee.slowTicks &+= 1
-        let overThreshold = heap.state.pointee.dirtyBytes > Options.purgeThreshold
-        if heap.state.pointee.slowTicks & 255 == 0 || overThreshold {
-            guard heap.state.pointee.dirtyBytes > 0 else { return }
-            let now = Platform.nowNanoseconds()
-            if overThreshold || now &- heap.state.pointee.lastPurge >= Options.purgeDelayMilliseconds &* 500_000 {
-                Segments.purge(heap, now: now, force: false)
-            }
+        if heap.state.pointee.slowTicks & 255 == 0 || heap.state.pointee.dirtyBytes > Options.purgeThreshold {
+            purgeIfDue(heap)
+        }
+    }
+
+    /// Decommits free pages that waited out the purge delay, or all of them past the threshold; runs at most
+    /// every half delay unless the threshold is crossed.
+    static func purgeIfDue(_ heap: Heap) {
+        guard heap.state.pointee.dirtyBytes > 0 else { return }
+        let now = Platform.nowNanoseconds()
+        if heap.state.pointee.dirtyBytes > Options.purgeThreshold
+            || now &- heap.state.pointee.lastPurge >= Options.purgeDelayMilliseconds &* 500_000 {
+            Segments.purge(heap, now: now, force: false)
         }
     }
 
@@ -97,6 +103,8 @@ enum SlowPath {
         PageQueues.remove(queue, page)
         PageQueues.syncDirect(heap, classIndex)
         Segments.freePage(heap, page)
+        // A program that frees much and then allocates little still gets its memory back.
+        purgeIfDue(heap)
     }
 
     /// Frees that FastPath could not finish: another thread's block, a page marked full or aligned,

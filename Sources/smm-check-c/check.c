@@ -179,6 +179,27 @@ static void check_free_sized(void) {
     EXPECT(1, "free_sized");
 }
 
+static long resident_kib(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, resident = 0;
+    if (f) { if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0; fclose(f); }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// Freed memory goes back to the OS: 256 MiB of small and medium blocks, freed, leave little resident.
+static void check_memory_returned(void) {
+    enum { blocks = 1 << 20 };
+    void **p = calloc(blocks, sizeof(void *));
+    long before = resident_kib();
+    for (int i = 0; i < blocks; i++) { p[i] = malloc(i % 16 == 0 ? 2048 : 192); memset(p[i], 1, i % 16 == 0 ? 2048 : 192); }
+    long full = resident_kib();
+    for (int i = 0; i < blocks; i++) free(p[i]);
+    long after = resident_kib();
+    EXPECT(full - before > 200 * 1024, "filling 300 MiB raised RSS by only %ld KiB", full - before);
+    EXPECT(after - before < 48 * 1024, "after freeing everything %ld KiB stay resident (full: %ld KiB)", after - before, full - before);
+    free(p);
+}
+
 int main(void) {
     if (dlsym(RTLD_DEFAULT, "smm_malloc") == NULL) { printf("SwiftMM is not preloaded\n"); return 100; }
     free_sized = (void (*)(void *, size_t))dlsym(RTLD_DEFAULT, "free_sized");
@@ -190,6 +211,7 @@ int main(void) {
     check_reallocarray();
     check_alignment();
     check_free_sized();
+    check_memory_returned();
     printf("%d checks, %d failures\n", checks, failures);
     return failures > 99 ? 99 : failures;
 }

@@ -38,6 +38,13 @@ struct StandardFunctionTests {
         #expect((result.figure("allocations") ?? 0) > 750_000)
     }
 
+    @Test("fork while other threads allocate: every child allocates and exits, none hangs on an inherited lock")
+    func forkSafety() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-fork"), "200"], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("200 children, 0 hung, 0 failed"))
+    }
+
     @Test("a free of a pointer SwiftMM never handed out is reported, not fatal")
     func invalidFreeIsReported() throws {
         // A page from mmap: neither in a SwiftMM segment nor a large block SwiftMM knows.
