@@ -35,7 +35,7 @@ def cli(port, *args):
 
 def run(preload, smoke):
     port = free_port()
-    requests = 20000 if smoke else 400000
+    requests = 20000 if smoke else 60000
     with tempfile.TemporaryDirectory() as work, tempfile.NamedTemporaryFile("r", suffix=".res") as res:
         server = subprocess.Popen(
             [str(BIN / "runner"), "-p", preload, "-o", res.name, "--", "redis-server",

@@ -63,7 +63,7 @@ WORKLOADS = [
     Workload("python", "real", "PYTHONMALLOC=malloc python3: records, dicts, sort, JSON", python_run,
              "PYTHONMALLOC=malloc /usr/bin/python3 Benchmarks/programs/python_alloc.py"),
     Workload("redis", "real", "redis-server under redis-benchmark (127.0.0.1, bounded requests)",
-             redis.run, "redis-server --port 6399 --save '' & redis-benchmark -p 6399 -n 400000 -P 8"),
+             redis.run, "redis-server --port 6399 --save '' & redis-benchmark -p 6399 -n 60000 -P 8"),
     Workload("swiftc", "real", "swiftc -c -Onone of a generated 760-line file", swiftc_run,
              "swiftc -c -Onone .build-bench/swiftc-work/gen.swift"),
 ]
