@@ -64,6 +64,8 @@ let package = Package(
         .executableTarget(name: "smm-check-cxx", path: "Sources/smm-check-cxx", cxxSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .executableTarget(name: "smm-stress", path: "Sources/smm-stress", cSettings: [.unsafeFlags(["-O2"])]),
         .executableTarget(name: "smm-check-fork", path: "Sources/smm-check-fork"),
+        .executableTarget(name: "smm-check-diagnostics", path: "Sources/smm-check-diagnostics",
+                          cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include"])]),
         .executableTarget(name: "smm-check-ext", path: "Sources/smm-check-ext", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .testTarget(
             name: "SMMAnalyzerTests",

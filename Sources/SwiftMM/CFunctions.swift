@@ -18,6 +18,10 @@ struct CFunctions: @unchecked Sendable {
     typealias GetStats = @convention(c) (UnsafeMutableRawPointer?) -> Void
     typealias PrintStats = @convention(c) (Int32) -> Void
     typealias Collect = @convention(c) () -> Void
+    typealias Fill = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    typealias MemoryMap = @convention(c) (UnsafeMutableRawPointer?, Int) -> Int
+    typealias PointerQuery = @convention(c) (UnsafeMutableRawPointer?) -> Int32
+    typealias ReportLeaks = @convention(c) (Int32) -> Int
 
     let malloc: Malloc
     let free: Free
@@ -29,6 +33,12 @@ struct CFunctions: @unchecked Sendable {
     let getStats: GetStats
     let printStats: PrintStats
     let collect: Collect
+    let heapStatus: Fill
+    let state: Fill
+    let memoryMap: MemoryMap
+    let registerExpectedLeak: PointerQuery
+    let unregisterExpectedLeak: PointerQuery
+    let reportLeaks: ReportLeaks
     /// True when SwiftMM serves the process's own malloc.
     let isProcessAllocator: Bool
     let libraryPath: String?
@@ -64,11 +74,19 @@ struct CFunctions: @unchecked Sendable {
               let freeSized = symbol("smm_free_sized", as: FreeSized.self),
               let getStats = symbol("smm_get_stats", as: GetStats.self),
               let printStats = symbol("smm_print_stats", as: PrintStats.self),
-              let collect = symbol("smm_collect", as: Collect.self)
+              let collect = symbol("smm_collect", as: Collect.self),
+              let heapStatus = symbol("smm_heap_status", as: Fill.self),
+              let state = symbol("smm_state", as: Fill.self),
+              let memoryMap = symbol("smm_memory_map", as: MemoryMap.self),
+              let registerExpectedLeak = symbol("smm_register_expected_leak", as: PointerQuery.self),
+              let unregisterExpectedLeak = symbol("smm_unregister_expected_leak", as: PointerQuery.self),
+              let reportLeaks = symbol("smm_report_leaks", as: ReportLeaks.self)
         else { return nil }
         return CFunctions(malloc: malloc, free: free, calloc: calloc, realloc: realloc, alignedAlloc: alignedAlloc,
                           usableSize: usableSize, freeSized: freeSized, getStats: getStats, printStats: printStats,
-                          collect: collect, isProcessAllocator: isProcessAllocator, libraryPath: path)
+                          collect: collect, heapStatus: heapStatus, state: state, memoryMap: memoryMap,
+                          registerExpectedLeak: registerExpectedLeak, unregisterExpectedLeak: unregisterExpectedLeak,
+                          reportLeaks: reportLeaks, isProcessAllocator: isProcessAllocator, libraryPath: path)
     }
 }
 

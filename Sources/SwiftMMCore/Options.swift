@@ -12,6 +12,10 @@ enum Options {
     nonisolated(unsafe) static var purgeThreshold = 32 &<< 20
     /// Bytes of freed large blocks kept mapped for reuse.
     nonisolated(unsafe) static var largeCache = 64 &<< 20
+    /// The leak report at exit (SMM_REPORT_LEAKS), where it goes, and the exit status it sets when non-negative.
+    nonisolated(unsafe) static var reportLeaks = false
+    nonisolated(unsafe) static var leakFile: UnsafePointer<CChar>? = nil
+    nonisolated(unsafe) static var leaksExitCode = -1
     /// File descriptor for reports (stats); stderr unless SMM_STATS_FILE names a file.
     nonisolated(unsafe) static var reportPath: UnsafePointer<CChar>? = nil
 
@@ -23,6 +27,9 @@ enum Options {
         purgeThreshold = number("SMM_PURGE_THRESHOLD", purgeThreshold, sizeSuffixes: true)
         largeCache = number("SMM_LARGE_CACHE", largeCache, sizeSuffixes: true)
         reportPath = Platform.environment("SMM_STATS_FILE")
+        reportLeaks = flag("SMM_REPORT_LEAKS", reportLeaks)
+        leakFile = Platform.environment("SMM_LEAK_FILE")
+        if Platform.environment("SMM_LEAKS_EXIT_CODE") != nil { leaksExitCode = min(number("SMM_LEAKS_EXIT_CODE", -1, sizeSuffixes: false), 255) }
         if verbose { printOptions() }
     }
 
@@ -88,6 +95,8 @@ enum Options {
         out.text("  SMM_PURGE_DELAY="); out.int(Int(purgeDelayMilliseconds)); out.text(" (ms)\n")
         out.text("  SMM_PURGE_THRESHOLD="); out.bytes(purgeThreshold); out.text("\n")
         out.text("  SMM_LARGE_CACHE="); out.bytes(largeCache); out.text("\n")
+        out.text("  SMM_REPORT_LEAKS="); out.int(reportLeaks ? 1 : 0); out.text("\n")
+        out.text("  SMM_LEAKS_EXIT_CODE="); out.int(leaksExitCode); out.text("\n")
         out.text("  SMM_STATS_FILE="); if let p = reportPath { out.cString(p, limit: 256) } else { out.text("(stderr)") }
         out.text("\n")
         out.flush()

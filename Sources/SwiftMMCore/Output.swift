@@ -12,6 +12,9 @@ struct Output {
 
     init(fd: Int32) { self.fd = fd }
 
+    /// Bytes written but not flushed yet (used to measure a figure's width).
+    var pendingCount: Int { count }
+
     mutating func byte(_ b: UInt8) {
         if count == Output.capacity { flush() }
         withUnsafeMutableBytes(of: &storage) { $0[count] = b }

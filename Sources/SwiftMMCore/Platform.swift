@@ -141,6 +141,9 @@ enum Platform {
 
     static func abort() -> Never { SwiftMMShim.abort() }
 
+    /// Ends the process now with `status`, running no more exit handlers.
+    static func exitNow(_ status: Int32) -> Never { _exit(status) }
+
     static func registerThread(_ heap: RawPointer) { swiftmm_shim_register_thread(heap) }
 
     static func registerForkHandlers(prepare: @convention(c) () -> Void, parent: @convention(c) () -> Void, child: @convention(c) () -> Void) {

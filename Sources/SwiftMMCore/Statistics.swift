@@ -110,11 +110,17 @@ enum Statistics {
     Statistics.print(fd)
 }
 
+/// At exit: the statistics summary (SMM_STATS), then the leak report (SMM_REPORT_LEAKS), which may end the
+/// process with SMM_LEAKS_EXIT_CODE.
 @c public func swiftmm_core_process_exit() {
-    guard Options.stats else { return }
-    if let path = Options.reportPath {
-        let fd = Platform.openForAppend(path)
-        if fd >= 0 { Statistics.print(fd); Platform.close(fd); return }
+    if Options.stats {
+        var fd: Int32 = 2
+        if let path = Options.reportPath {
+            let f = Platform.openForAppend(path)
+            if f >= 0 { fd = f }
+        }
+        Statistics.print(fd)
+        if fd != 2 { Platform.close(fd) }
     }
-    Statistics.print(2)
+    LeakReport.atExit()
 }

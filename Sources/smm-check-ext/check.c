@@ -303,7 +303,7 @@ static void *arena_getmem(size_t n) {
 static int in_arena(const void *p) { return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + sizeof arena; }
 static void arena_freemem(void *p) { if (in_arena(p)) arena_frees++; else printf("FAIL arena got a foreign pointer %p\n", p), failures++; }
 static size_t arena_memsize(void *p) { return *(size_t *)((unsigned char *)p - 16); }
-static void arena_status(smm_heap_status *out) { memset(out, 0, sizeof *out); out->curr_heap_used = arena_used; }
+static void arena_status(smm_heap_status_t *out) { memset(out, 0, sizeof *out); out->allocated = arena_used; }
 
 static void *arena_thread(void *arg) {
     (void)arg;
@@ -380,9 +380,9 @@ static void check_manager(void) {
     long frees = arena_frees;
     free(before_large);                      // SwiftMM's block from before: SwiftMM frees it, not the arena
     EXPECT(arena_frees == frees, "a SwiftMM block is not sent to a foreign manager");
-    smm_heap_status st;
+    smm_heap_status_t st;
     f_smm_get_heap_status(&st);
-    EXPECT(st.curr_heap_used == arena_used, "heap_status of the installed manager");
+    EXPECT(st.allocated == arena_used, "heap_status of the installed manager");
     pthread_t th[4];
     for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, arena_thread, NULL);
     int bad_threads = 0;

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SwiftMM
 
 /// The `smm` command: runs programs under SwiftMM and shows where a process's memory goes.
@@ -17,4 +18,19 @@ struct SMM: ParsableCommand {
             Report.self,
         ]
     )
+
+    /// The Swift runtime reads the arguments from /proc/self/cmdline; without /proc they arrive empty and the
+    /// parser would print help and succeed. Say what is wrong instead.
+    static func main() {
+        if CommandLine.arguments.count <= 1 && !FileManager.default.fileExists(atPath: "/proc/self") {
+            FileHandle.standardError.write(Data("smm: no /proc file system: smm needs /proc (mount -t proc proc /proc)\n".utf8))
+            Foundation.exit(1)
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -181,13 +181,8 @@ private let defaultMemsize: @convention(c) (UnsafeMutableRawPointer?) -> Int = {
     guard let p else { return 0 }
     return Allocator.usableSize(p)
 }
-private let defaultHeapStatus: @convention(c) (UnsafeMutablePointer<smm_heap_status>?) -> Void = { out in
-    guard let out else { return }
-    var stats = smm_stats()
-    smm_get_stats(&stats)
-    out.pointee = smm_heap_status(max_heap_size: stats.peak_committed, max_heap_used: stats.peak_bytes_in_use,
-                                  curr_heap_size: stats.committed, curr_heap_used: stats.bytes_in_use,
-                                  curr_heap_free: stats.committed > stats.bytes_in_use ? stats.committed &- stats.bytes_in_use : 0)
+private let defaultHeapStatus: @convention(c) (UnsafeMutablePointer<smm_heap_status_t>?) -> Void = { out in
+    smm_heap_status(out)
 }
 
 @c public func smm_get_memory_manager(_ out: UnsafeMutablePointer<smm_memory_manager>?) {
@@ -217,7 +212,7 @@ private let defaultHeapStatus: @convention(c) (UnsafeMutablePointer<smm_heap_sta
     return 0
 }
 
-@c public func smm_get_heap_status(_ out: UnsafeMutablePointer<smm_heap_status>?) {
+@c public func smm_get_heap_status(_ out: UnsafeMutablePointer<smm_heap_status_t>?) {
     guard let out else { return }
     if let r = MemoryManagers.record, let status = r.pointee.heap_status { return MemoryManagers.call(r) { status(out) } }
     defaultHeapStatus(out)

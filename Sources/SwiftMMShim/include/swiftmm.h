@@ -68,19 +68,84 @@ void smm_collect(void);
 const char *smm_version(void);
 
 
+/* ---- Diagnostics: heap status, state per size class, memory map, leaks ------------------------------ */
+
+/** Heap status in the style of Free Pascal's TFPCHeapStatus. All figures in bytes. */
+typedef struct {
+    uint64_t reserved;    /**< address space mapped from the OS */
+    uint64_t committed;   /**< mapped and not returned with madvise */
+    uint64_t allocated;   /**< in live blocks */
+    uint64_t free;        /**< committed, not in live blocks and not overhead */
+    uint64_t overhead;    /**< SwiftMM's own metadata (segment headers, heaps, tables) */
+    uint64_t current_use; /**< allocated now (the same as allocated) */
+    uint64_t peak_use;    /**< highest allocated seen */
+} smm_heap_status_t;
+
+/** Tiers of SwiftMM's blocks. */
+enum { SMM_TIER_SMALL = 0, SMM_TIER_MEDIUM = 1, SMM_TIER_LARGE = 2 };
+
+/** One size class (or a tier's total) in the style of FastMM's GetMemoryManagerState. */
+typedef struct {
+    uint32_t tier;              /**< SMM_TIER_* */
+    int32_t class_index;        /**< 0..SMM_CLASS_COUNT-1, or -1 for a total */
+    uint64_t block_size;        /**< bytes per block (0 for a total) */
+    uint64_t usable_size;       /**< bytes malloc_usable_size reports for a block of this class */
+    uint64_t blocks_allocated;  /**< live blocks */
+    uint64_t bytes_allocated;   /**< blocks_allocated * block_size (large: mapped sizes) */
+    uint64_t bytes_reserved;    /**< address space of the pages holding this class */
+    uint64_t bytes_committed;   /**< of which touched (handed out at least once) */
+} smm_class_state_t;
+
+#define SMM_CLASS_COUNT 96
+
+/** The whole state: every class, the tier totals and the efficiency (allocated / committed). */
+typedef struct {
+    smm_class_state_t classes[SMM_CLASS_COUNT];
+    smm_class_state_t small_total, medium_total, large_total;
+    uint64_t allocated;
+    uint64_t committed;
+    double efficiency;
+} smm_state_t;
+
+/** Fills *out; reading walks page descriptors (never blocks) and allocates nothing. */
+void smm_heap_status(smm_heap_status_t *out);
+void smm_state(smm_state_t *out);
+/** Prints the state per size class as a table to fd. */
+void smm_print_state(int fd);
+
+/** One region of SwiftMM's own memory, in the style of FastMM's GetMemoryMap. */
+typedef struct {
+    uint64_t address;
+    uint64_t size;
+    uint32_t tier;         /**< SMM_TIER_* for pages and large blocks; SMM_REGION_METADATA otherwise */
+    int32_t class_index;   /**< size class of a page, -1 otherwise */
+    uint32_t use;          /**< SMM_USE_* */
+    uint32_t blocks_in_use;
+    uint64_t block_size;
+} smm_region_t;
+enum { SMM_REGION_METADATA = 3 };
+enum { SMM_USE_ALLOCATED = 0, SMM_USE_FREE = 1, SMM_USE_DECOMMITTED = 2, SMM_USE_METADATA = 3 };
+
+/** Writes up to capacity regions into buffer and returns how many there are in all (call again with a
+ *  bigger buffer when the result exceeds capacity). Pass NULL and 0 to count. */
+size_t smm_memory_map(smm_region_t *buffer, size_t capacity);
+/** Prints the memory map to fd. */
+void smm_print_memory_map(int fd);
+
+/** Leaves ptr out of leak reports (like FastMM's RegisterExpectedMemoryLeak). No fixed limit. Returns 1 when
+ *  ptr is a live block SwiftMM owns and was registered, 0 otherwise. */
+int smm_register_expected_leak(void *ptr);
+/** Withdraws a registration; returns 1 when ptr was registered. */
+int smm_unregister_expected_leak(void *ptr);
+/** Turns the leak report at exit on or off (SMM_REPORT_LEAKS=1 turns it on). */
+void smm_report_leaks_at_exit(int enable);
+/** Prints the blocks alive now, grouped by size, to fd; returns the number of unexpected live blocks. */
+size_t smm_report_leaks(int fd);
+
 /* ===================================================================================================
  * Extended API (issue 6): pluggable memory manager, aligned allocation, reget, memory blocks, pages,
  * JIT heaps and queries. In the line of Free Pascal's TMemoryManager and BrainMM's extended API.
  * =================================================================================================== */
-
-/** Heap figures a memory manager reports (Free Pascal's THeapStatus, in bytes). */
-typedef struct smm_heap_status {
-    uint64_t max_heap_size;    /**< highest address space the manager held */
-    uint64_t max_heap_used;    /**< highest bytes in live blocks */
-    uint64_t curr_heap_size;   /**< address space held now */
-    uint64_t curr_heap_used;   /**< bytes in live blocks now */
-    uint64_t curr_heap_free;   /**< held but not in live blocks */
-} smm_heap_status;
 
 /** A memory manager: the functions the standard names route through (Free Pascal's TMemoryManager).
  *  Any function may be NULL except getmem and freemem; a NULL one falls back to SwiftMM's own. */
@@ -94,7 +159,7 @@ typedef struct smm_memory_manager {
     size_t (*memsize)(void *p);                     /**< usable size of a block */
     void (*init_thread)(void);                      /**< a thread starts using the manager */
     void (*done_thread)(void);                      /**< a thread ends */
-    void (*heap_status)(smm_heap_status *out);      /**< fills *out */
+    void (*heap_status)(smm_heap_status_t *out);    /**< fills *out (SwiftMM's own: smm_heap_status) */
 } smm_memory_manager;
 
 /** Reads the installed manager (SwiftMM's own record when none was installed). */
@@ -105,7 +170,7 @@ void smm_get_memory_manager(smm_memory_manager *out);
  *  did not allocate; blocks SwiftMM does not own go to the installed manager. */
 int smm_set_memory_manager(const smm_memory_manager *manager);
 /** Calls the installed manager's heap_status. */
-void smm_get_heap_status(smm_heap_status *out);
+void smm_get_heap_status(smm_heap_status_t *out);
 
 /** A block of size bytes aligned to alignment (a power of two, 16 B ... 1 MiB; NULL + EINVAL otherwise).
  *  Free it with free; realloc and smm_reget keep the alignment. */
@@ -141,9 +206,8 @@ int smm_pages_protect(void *p, size_t count, int rights);
 /** The rights of the page holding p (from the kernel's mappings), -1 when p is not mapped. */
 int smm_pages_rights(const void *p);
 
-/** Tiers smm_memory_options reports. */
-enum { SMM_TIER_NONE = 0, SMM_TIER_SMALL = 1, SMM_TIER_MEDIUM = 2, SMM_TIER_LARGE = 3, SMM_TIER_PAGES = 4,
-       SMM_TIER_BLOCK = 5, SMM_TIER_JIT = 6 };
+/** Tiers smm_memory_options reports: SMM_TIER_SMALL, _MEDIUM, _LARGE (above) and these. */
+enum { SMM_TIER_NONE = -1, SMM_TIER_PAGES = 4, SMM_TIER_BLOCK = 5, SMM_TIER_JIT = 6 };
 /** What SwiftMM knows about a pointer. */
 typedef struct smm_memory_info {
     int tier;             /**< SMM_TIER_* */
