@@ -189,13 +189,18 @@ enum Heaps {
 // Fork: take every global lock so that the child never inherits one held by a thread that does not exist
 // there, then release them in the parent and reset them in the child.
 private let forkPrepare: @convention(c) () -> Void = {
+    ExtendedLocks.lockBeforeCore()
     Locks.heaps.lock(); Locks.segments.lock(); Locks.large.lock()
+    ExtendedLocks.lockAfterCore()
 }
 private let forkParent: @convention(c) () -> Void = {
+    ExtendedLocks.unlockAfterCore()
     Locks.large.unlock(); Locks.segments.unlock(); Locks.heaps.unlock()
+    ExtendedLocks.unlockBeforeCore()
 }
 private let forkChild: @convention(c) () -> Void = {
     Locks.large.reset(); Locks.segments.reset(); Locks.heaps.reset()
+    ExtendedLocks.reset()
 }
 
 @c public func swiftmm_core_thread_exit(_ heap: UnsafeMutableRawPointer?) {
