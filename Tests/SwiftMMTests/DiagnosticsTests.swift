@@ -66,7 +66,12 @@ struct DiagnosticsTests {
         // Without SMM_LEAKS_EXIT_CODE the status is unchanged.
         #expect(try runChild(environment: ["SMM_REPORT_LEAKS": "1"]).status == 0)
     }
+}
 
+extension InProcess {
+    /// The diagnostics through the Swift API, in this process.
+    @Suite("Diagnostics from Swift")
+    struct DiagnosticsFromSwift {
     @Test("through the Swift API: status, state and map as Codable values that agree with each other")
     func swiftValues() throws {
         setenv("SWIFTMM_LIBRARY", try BuildProducts.library, 1)
@@ -87,5 +92,6 @@ struct DiagnosticsTests {
         let decoded = try JSONDecoder().decode(MemoryManagerState.self, from: JSONEncoder().encode(state))
         #expect(decoded == state)
         #expect(try JSONDecoder().decode([MemoryRegion].self, from: JSONEncoder().encode(map)) == map)
+    }
     }
 }

@@ -2,6 +2,12 @@ import Testing
 import Foundation
 import SwiftMM
 
+/// Tests that use SwiftMM's heap inside this test process. Its statistics are process-wide, so these run one
+/// at a time; the other suites use child processes and run beside them.
+@Suite(.serialized)
+enum InProcess {}
+
+extension InProcess {
 /// The SwiftMM module's API, in this test process: it loads libswiftmm.so beside the test binary and uses
 /// its smm_* functions, which keep their own heap beside the system malloc.
 @Suite("Swift API")
@@ -97,4 +103,5 @@ struct SwiftAPITests {
         memory.collect()
         #expect(memory.statistics.largeBlocksInUse == before.largeBlocksInUse)
     }
+}
 }
