@@ -66,6 +66,7 @@ let package = Package(
         .executableTarget(name: "smm-check-fork", path: "Sources/smm-check-fork"),
         .executableTarget(name: "smm-check-diagnostics", path: "Sources/smm-check-diagnostics",
                           cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include"])]),
+        .executableTarget(name: "smm-check-ext", path: "Sources/smm-check-ext", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .testTarget(
             name: "SMMAnalyzerTests",
             dependencies: ["SMMAnalyzer"],

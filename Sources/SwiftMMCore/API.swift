@@ -12,17 +12,19 @@ import Synchronization
 }
 
 @c public func smm_calloc(_ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
-    Allocator.allocateZeroed(count, size)
+    if MemoryManagers.isActive { return MemoryManagers.allocateZeroed(count, size) }
+    return Allocator.allocateZeroed(count, size)
 }
 
 @c public func smm_realloc(_ p: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer? {
-    Allocator.reallocate(p, size)
+    if MemoryManagers.isActive { return MemoryManagers.reallocate(p, size) }
+    return Allocator.reallocate(p, size)
 }
 
 @c public func smm_reallocarray(_ p: UnsafeMutableRawPointer?, _ count: Int, _ size: Int) -> UnsafeMutableRawPointer? {
     let (total, overflow) = UInt(bitPattern: count).multipliedReportingOverflow(by: UInt(bitPattern: size))
     if overflow { Platform.setErrno(ENOMEM); return nil }
-    return Allocator.reallocate(p, Int(bitPattern: total))
+    return smm_realloc(p, Int(bitPattern: total))
 }
 
 @c public func smm_posix_memalign(_ result: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, _ alignment: Int, _ size: Int) -> Int32 {
@@ -54,6 +56,7 @@ import Synchronization
 
 @c public func smm_malloc_usable_size(_ p: UnsafeMutableRawPointer?) -> Int {
     guard let p else { return 0 }
+    if MemoryManagers.isActive { return MemoryManagers.usableSize(p) }
     return Allocator.usableSize(p)
 }
 

@@ -22,7 +22,7 @@ enum Allocator {
                 guard let started = Heaps.startThread() else { Platform.setErrno(ENOMEM); return nil }
                 heap = started
             }
-            return LargeBlocks.allocate(heap, total, alignment: Geometry.osPageSize, zeroed: true)
+            return LargeBlocks.allocate(heap, total, alignment: Geometry.minAlignment, zeroed: true)
         }
         guard let p = allocate(total) else { return nil }
         memset(p, 0, total)
@@ -53,7 +53,7 @@ enum Allocator {
             if usable == 0 { Diagnostics.invalidFree(p, reason: "realloc of a pointer SwiftMM does not own"); return nil }
             // In place while the block holds the new size and is not more than twice too big.
             if size <= usable && (size >= usable / 2 || usable <= 64) { return p }
-            guard let q = allocate(size) else { return nil }
+            guard let q = allocate(size, alignment: AlignedBlocks.required(p)) else { return nil }
             memcpy(q, p, min(size, usable))
             free(p)
             return q
@@ -81,18 +81,25 @@ enum Allocator {
             // pages start on 64 KiB boundaries.
             let classIndex = SizeClass.index(rounded)
             if SizeClass.blockSize(classIndex) & (alignment &- 1) == 0 {
-                return SlowPath.allocate(heap, classIndex: classIndex)
+                guard let block = SlowPath.allocate(heap, classIndex: classIndex) else { return nil }
+                AlignedBlocks.mark(block, alignment)    // so that realloc keeps the alignment
+                return block
             }
             // Otherwise hand out an aligned pointer inside a bigger block, and flag the page.
             let padded = size &+ alignment &- Geometry.minAlignment
             if padded <= Geometry.mediumMax {
                 guard let block = SlowPath.allocate(heap, classIndex: SizeClass.index(padded)) else { return nil }
                 let aligned = RawPointer(bitPattern: (UInt(bitPattern: block) &+ UInt(alignment &- 1)) & ~UInt(alignment &- 1)).unsafelyUnwrapped
-                if aligned != block { pageOf(UInt(bitPattern: block)).pointee.owner |= PageFlag.aligned }
+                AlignedBlocks.mark(block, alignment)
                 return aligned
             }
         }
-        return LargeBlocks.allocate(heap, size, alignment: max(alignment, Geometry.osPageSize), zeroed: false)
+        return LargeBlocks.allocate(heap, size, alignment: alignment, zeroed: false)
+    }
+
+    /// `allocate`, or `allocateAligned` when `alignment` exceeds the 16 bytes every block has.
+    static func allocate(_ size: Int, alignment: Int) -> RawPointer? {
+        alignment > Geometry.minAlignment ? allocateAligned(alignment, size) : allocate(size)
     }
 
     static func isPowerOfTwo(_ x: Int) -> Bool { x > 0 && x & (x &- 1) == 0 }

@@ -38,6 +38,8 @@ struct Heap {
     static let freeCountOffset = allocationCountOffset + 8
     static let stateOffset = 576
     static let queuesOffset = 1024
+    /// The extended API's per-thread record (HeapExtension, Extended/Threads.swift): the last 256 bytes.
+    static let extendedOffset = 3840
     static let byteSize = Int(SMM_HEAP_BYTES)
 
     @inline(__always) init(_ raw: RawPointer) { self.raw = raw }
@@ -92,6 +94,8 @@ enum Heaps {
 
     /// Gives the calling thread a heap: one from the pool if an exited thread left one, else a new one.
     static func startThread() -> Heap? {
+        // A thread whose heap pointer was redirected (custom memory manager) gets its own heap back.
+        if let own = ExtendedThreads.ownHeap() { return ExtendedThreads.resume(own) }
         startProcess()
         Locks.heaps.lock()
         var heap: Heap
@@ -110,6 +114,7 @@ enum Heaps {
         heap.state.pointee.threadID = Platform.threadID()
         swiftmm_shim_set_heap(heap.raw)
         Platform.registerThread(heap.raw)
+        ExtendedThreads.attach(heap)
         if forkHandlersRegistered.compareExchange(expected: 0, desired: 1, ordering: .relaxed).exchanged {
             Platform.registerForkHandlers(prepare: forkPrepare, parent: forkParent, child: forkChild)
         }
@@ -159,6 +164,7 @@ enum Heaps {
     /// The thread-exit hook: returns what the heap can to the OS and puts it in the pool.
     static func endThread(_ heap: Heap) {
         guard heap.isInitialized, heap.raw != Heap.empty.raw else { return }
+        ExtendedThreads.detach(heap)
         SlowPath.collectRemoteFrees(heap)
         Segments.purge(heap, now: Platform.nowNanoseconds(), force: true)
         if swiftmm_shim_heap() == heap.raw { swiftmm_shim_set_heap(Heap.empty.raw) }
@@ -183,13 +189,18 @@ enum Heaps {
 // Fork: take every global lock so that the child never inherits one held by a thread that does not exist
 // there, then release them in the parent and reset them in the child.
 private let forkPrepare: @convention(c) () -> Void = {
+    ExtendedLocks.lockBeforeCore()
     Locks.heaps.lock(); Locks.segments.lock(); Locks.large.lock()
+    ExtendedLocks.lockAfterCore()
 }
 private let forkParent: @convention(c) () -> Void = {
+    ExtendedLocks.unlockAfterCore()
     Locks.large.unlock(); Locks.segments.unlock(); Locks.heaps.unlock()
+    ExtendedLocks.unlockBeforeCore()
 }
 private let forkChild: @convention(c) () -> Void = {
     Locks.large.reset(); Locks.segments.reset(); Locks.heaps.reset()
+    ExtendedLocks.reset()
 }
 
 @c public func swiftmm_core_thread_exit(_ heap: UnsafeMutableRawPointer?) {

@@ -110,7 +110,8 @@ enum LargeBlocks {
         return s & ~(Geometry.osPageSize &- 1)
     }
 
-    /// A large block of at least `size` bytes aligned to `alignment` (a power of two ≥ 4 KiB).
+    /// A large block of at least `size` bytes aligned to `alignment` (a power of two; every large block is page
+    /// aligned, and the registry keeps `alignment` so that realloc keeps it: 16 for plain blocks).
     static func allocate(_ heap: Heap, _ size: Int, alignment: Int, zeroed: Bool) -> RawPointer? {
         guard size >= 0, size <= Int.max / 2, let mapSize = pageRound(max(size, 1)) else {
             Platform.setErrno(ENOMEM); return nil
@@ -144,9 +145,11 @@ enum LargeBlocks {
     }
 
     static func free(_ p: RawPointer) {
+        if MemoryManagers.isActive && !Heap.current.isInitialized { return MemoryManagers.freeOutsideSegments(p) }
         Locks.large.lock()
         guard let entry = LargeRegistry.remove(UInt(bitPattern: p)) else {
             Locks.large.unlock()
+            if MemoryManagers.freeRetired(p) { return }     // a block of a memory manager installed earlier
             return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")
         }
         let cached = putInCache(entry)
@@ -167,7 +170,7 @@ enum LargeBlocks {
     static func reallocate(_ p: RawPointer, _ entry: LargeEntry, _ size: Int) -> RawPointer? {
         guard let newMap = pageRound(max(size, 1)), size <= Int.max / 2 else { Platform.setErrno(ENOMEM); return nil }
         if size <= Geometry.mediumMax && newMap <= entry.mapSize / 2 {
-            guard let q = Allocator.allocate(size) else { return nil }
+            guard let q = Allocator.allocate(size, alignment: entry.alignment) else { return nil }
             memcpy(q, p, size)
             free(p)
             return q

@@ -41,6 +41,8 @@ struct Page: ~Copyable {
     var freedAt: UInt64
     /// Blocks freed by other threads, pushed with compare-and-swap and collected by the owner.
     let threadFree: Atomic<UInt>
+    /// The largest alignment asked of this page's blocks; valid while `PageFlag.aligned` is set (AlignedRealloc.swift).
+    var alignment: UInt
 }
 
 /// The header at the start of every segment.

@@ -149,6 +149,55 @@ enum Platform {
     static func registerForkHandlers(prepare: @convention(c) () -> Void, parent: @convention(c) () -> Void, child: @convention(c) () -> Void) {
         swiftmm_shim_register_fork(prepare, parent, child)
     }
+
+    // MARK: Extended API (issue 6)
+
+    /// Sets the protection of a page-aligned range (PROT_* bits). Returns 0 or errno.
+    static func protect(_ p: RawPointer, _ size: Int, _ prot: Int32) -> Int32 {
+        mprotect(p, size, prot) == 0 ? 0 : swiftmm_shim_errno()
+    }
+
+    /// Gives the physical pages of a range back to the OS without changing the committed figure
+    /// (memory that is not counted, such as free memory blocks).
+    static func discard(_ p: RawPointer, _ size: Int) {
+        madvise(p, size, MADV_DONTNEED)
+        OSCounters.madviseCalls.add(1, ordering: .relaxed)
+    }
+
+    /// An anonymous memory file of `size` bytes (memfd), -1 on failure.
+    static func createMemoryFile(_ size: Int) -> Int32 {
+        let fd = RegionName.jit.text.withUTF8Buffer { swiftmm_shim_memfd(UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self)) }
+        if fd < 0 { return -1 }
+        if ftruncate(fd, off_t(size)) != 0 { _ = SwiftMMShim.close(fd); return -1 }
+        return fd
+    }
+
+    /// Maps `size` bytes of the file `fd` shared, with protection `prot`; nil on failure.
+    static func mapFile(_ fd: Int32, _ size: Int, _ prot: Int32) -> RawPointer? {
+        guard let p = mmap(nil, size, prot, MAP_SHARED, fd, 0), p != mapFailed else { return nil }
+        OSCounters.mmapCalls.add(1, ordering: .relaxed)
+        OSCounters.reserved.add(size, ordering: .relaxed)
+        return p
+    }
+
+    /// Unmaps a file mapping (not counted as committed).
+    static func unmapFile(_ p: RawPointer, _ size: Int) {
+        munmap(p, size)
+        OSCounters.munmapCalls.add(1, ordering: .relaxed)
+        OSCounters.reserved.add(-size, ordering: .relaxed)
+    }
+
+    static func openForReading(_ path: StaticString) -> Int32 {
+        path.withUTF8Buffer { swiftmm_shim_open_read(UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self)) }
+    }
+
+    static func read(_ fd: Int32, _ buffer: RawPointer, _ count: Int) -> Int {
+        while true {
+            let n = SwiftMMShim.read(fd, buffer, count)
+            if n < 0 && swiftmm_shim_errno() == EINTR { continue }
+            return n
+        }
+    }
 }
 
 /// The names SwiftMM gives its mappings; `/proc/PID/maps` shows them as `[anon:swiftmm-…]`.
@@ -157,4 +206,7 @@ struct RegionName {
     static let segment = RegionName(text: "swiftmm-segment")
     static let large = RegionName(text: "swiftmm-large")
     static let metadata = RegionName(text: "swiftmm-meta")
+    static let pages = RegionName(text: "swiftmm-pages")
+    static let blocks = RegionName(text: "swiftmm-blocks")
+    static let jit = RegionName(text: "swiftmm-jit")
 }

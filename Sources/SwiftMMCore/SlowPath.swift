@@ -8,11 +8,12 @@ enum SlowPath {
     static func allocate(_ current: Heap, _ size: Int) -> RawPointer? {
         var heap = current
         if !heap.isInitialized {
+            if MemoryManagers.isActive { return MemoryManagers.allocate(size) }   // a custom memory manager
             guard let started = Heaps.startThread() else { Platform.setErrno(ENOMEM); return nil }
             heap = started
         }
         if UInt(bitPattern: size) > UInt(Geometry.mediumMax) {
-            return LargeBlocks.allocate(heap, size, alignment: Geometry.osPageSize, zeroed: false)
+            return LargeBlocks.allocate(heap, size, alignment: Geometry.minAlignment, zeroed: false)
         }
         return allocate(heap, classIndex: SizeClass.index(size))
     }
@@ -111,6 +112,7 @@ enum SlowPath {
     /// or a pointer that is not a live block.
     @inline(never)
     static func free(_ heap: Heap, _ page: PagePointer, _ p: RawPointer) {
+        if !heap.isInitialized && MemoryManagers.isActive { return MemoryManagers.freeOwned(p) }   // a custom memory manager
         let owner = page.pointee.owner
         guard owner != 0, let start = page.pointee.start, p >= start, let bumpNext = page.pointee.bumpNext, p < bumpNext else {
             return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")

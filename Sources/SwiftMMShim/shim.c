@@ -31,3 +31,10 @@ int swiftmm_shim_name_region(void *addr, size_t size, const char *name) {
 long swiftmm_shim_gettid(void) { return syscall(SYS_gettid); }
 
 int swiftmm_shim_open_append(const char *path) { return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644); }
+
+// Extended API (issue 6).
+__thread void *swiftmm_tls_own_heap __attribute__((tls_model("initial-exec"))) = NULL;
+
+int swiftmm_shim_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */); }
+
+int swiftmm_shim_open_read(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }

@@ -142,6 +142,111 @@ void smm_report_leaks_at_exit(int enable);
 /** Prints the blocks alive now, grouped by size, to fd; returns the number of unexpected live blocks. */
 size_t smm_report_leaks(int fd);
 
+/* ===================================================================================================
+ * Extended API (issue 6): pluggable memory manager, aligned allocation, reget, memory blocks, pages,
+ * JIT heaps and queries. In the line of Free Pascal's TMemoryManager and BrainMM's extended API.
+ * =================================================================================================== */
+
+/** A memory manager: the functions the standard names route through (Free Pascal's TMemoryManager).
+ *  Any function may be NULL except getmem and freemem; a NULL one falls back to SwiftMM's own. */
+typedef struct smm_memory_manager {
+    int needs_lock;                                 /**< non-zero: SwiftMM calls the functions under one global lock */
+    void *(*getmem)(size_t size);                   /**< malloc */
+    void (*freemem)(void *p);                       /**< free (p is never NULL) */
+    size_t (*freemem_size)(void *p, size_t size);   /**< free if size matches the block (<= its usable size); returns the bytes freed, 0 when it refused */
+    void *(*allocmem)(size_t size);                 /**< zeroed malloc */
+    void *(*reallocmem)(void *p, size_t size);      /**< realloc (p never NULL, size never 0) */
+    size_t (*memsize)(void *p);                     /**< usable size of a block */
+    void (*init_thread)(void);                      /**< a thread starts using the manager */
+    void (*done_thread)(void);                      /**< a thread ends */
+    void (*heap_status)(smm_heap_status_t *out);    /**< fills *out (SwiftMM's own: smm_heap_status) */
+} smm_memory_manager;
+
+/** Reads the installed manager (SwiftMM's own record when none was installed). */
+void smm_get_memory_manager(smm_memory_manager *out);
+/** Installs a manager; NULL, or the record smm_get_memory_manager gave before any install, restores SwiftMM.
+ *  Returns 0, or EINVAL when getmem or freemem is NULL. Blocks SwiftMM owns are always freed by SwiftMM,
+ *  except that a manager that calls SwiftMM's functions (a layer) sees every free and must pass on what it
+ *  did not allocate; blocks SwiftMM does not own go to the installed manager. */
+int smm_set_memory_manager(const smm_memory_manager *manager);
+/** Calls the installed manager's heap_status. */
+void smm_get_heap_status(smm_heap_status_t *out);
+
+/** A block of size bytes aligned to alignment (a power of two, 16 B ... 1 MiB; NULL + EINVAL otherwise).
+ *  Free it with free; realloc and smm_reget keep the alignment. */
+void *smm_malloc_aligned(size_t alignment, size_t size);
+/** Resizes p WITHOUT keeping its contents: in place when it fits, else a fresh block (the old one is freed).
+ *  smm_reget(NULL, n) = malloc(n); smm_reget(p, 0) frees p and returns NULL. Keeps p's alignment.
+ *  On failure returns NULL and p stays valid. */
+void *smm_reget(void *p, size_t size);
+
+/** Memory blocks: fixed sizes, each aligned to its size, from per-thread caches. */
+enum { SMM_BLOCK_4K = 0, SMM_BLOCK_16K = 1, SMM_BLOCK_64K = 2, SMM_BLOCK_256K = 3, SMM_BLOCK_1M = 4 };
+/** A block of the kind's size, aligned to that size (contents undefined); NULL + EINVAL for a bad kind. */
+void *smm_block_alloc(int kind);
+/** Returns a block from smm_block_alloc (any thread may free it). Interior pointers are accepted. */
+void smm_block_free(void *block);
+/** The size of kind (4096 ... 1048576), 0 for a bad kind. */
+size_t smm_block_size(int kind);
+
+/** Access rights of pages. */
+enum { SMM_PAGE_NONE = 0, SMM_PAGE_READ = 1, SMM_PAGE_WRITE = 2, SMM_PAGE_EXECUTE = 4 };
+/** The OS page size (4096). */
+size_t smm_page_size(void);
+/** count fresh zeroed read-write pages, page aligned; NULL + ENOMEM when impossible. */
+void *smm_pages_alloc(size_t count);
+/** Resizes to count pages without keeping the contents (fresh zeroed read-write pages); NULL if it fails (p stays valid). */
+void *smm_pages_reget(void *p, size_t count);
+/** Resizes to count pages keeping the contents: mremap, no copy; may move. NULL if it fails (p stays valid). */
+void *smm_pages_realloc(void *p, size_t count);
+/** Unmaps pages from smm_pages_alloc/reget/realloc. Returns 0, or EINVAL for a pointer it did not hand out. */
+int smm_pages_free(void *p);
+/** Sets the rights of count pages from p (any mapped pages). Returns 0 or errno. */
+int smm_pages_protect(void *p, size_t count, int rights);
+/** The rights of the page holding p (from the kernel's mappings), -1 when p is not mapped. */
+int smm_pages_rights(const void *p);
+
+/** Tiers smm_memory_options reports: SMM_TIER_SMALL, _MEDIUM, _LARGE (above) and these. */
+enum { SMM_TIER_NONE = -1, SMM_TIER_PAGES = 4, SMM_TIER_BLOCK = 5, SMM_TIER_JIT = 6 };
+/** What SwiftMM knows about a pointer. */
+typedef struct smm_memory_info {
+    int tier;             /**< SMM_TIER_* */
+    int rights;           /**< SMM_PAGE_* bits of its page, -1 when not mapped */
+    void *base;           /**< start of the block/region holding the pointer (NULL for SMM_TIER_NONE) */
+    size_t size;          /**< bytes of that block/region */
+    size_t alignment;     /**< largest power of two dividing the pointer (at most 1 MiB) */
+    long thread_id;       /**< kernel thread id of the owning heap's thread; 0 when none (large, pages, blocks, exited) */
+} smm_memory_info;
+/** Describes any pointer (interior pointers too). Returns out->tier. */
+int smm_memory_options(const void *p, smm_memory_info *out);
+/** 1 when p is the start of, or inside, memory SwiftMM handed out and has not taken back (DidAlloc). */
+int smm_owns(const void *p);
+/** Returns the calling thread's free memory to the OS (free pages, large cache, block cache). Returns the
+ *  bytes of committed memory released (process-wide figure, so approximate with other threads running). */
+size_t smm_heap_minimize(void);
+
+/** JIT heaps: executable memory for generated code under W^X. */
+typedef struct smm_jit_heap smm_jit_heap;
+enum {
+    SMM_JIT_SYNCHRONIZED = 1,  /**< calls take a lock (share the heap between threads) */
+    SMM_JIT_TOGGLE = 2         /**< one mapping toggled RW <-> RX (default: a memfd mapped twice, RW and RX) */
+};
+/** A new JIT heap; NULL + errno on failure. */
+smm_jit_heap *smm_jit_create(unsigned flags);
+/** size bytes of code space (16-byte aligned). Returns the address to execute; *writable receives the address
+ *  to write the code through (the same address in toggle mode, after smm_jit_make_writable). */
+void *smm_jit_alloc(smm_jit_heap *heap, size_t size, void **writable);
+/** Toggle mode: all of the heap becomes read+execute (call before running code). Dual mode: no-op. 0 or errno. */
+int smm_jit_make_executable(smm_jit_heap *heap);
+/** Toggle mode: all of the heap becomes read+write (not executable). Dual mode: no-op. 0 or errno. */
+int smm_jit_make_writable(smm_jit_heap *heap);
+/** Bytes of code space handed out. */
+size_t smm_jit_used(smm_jit_heap *heap);
+/** Releases all code memory of the heap; the heap stays usable. */
+void smm_jit_clear(smm_jit_heap *heap);
+/** Clears and destroys the heap. */
+void smm_jit_destroy(smm_jit_heap *heap);
+
 #ifdef __cplusplus
 }
 #endif

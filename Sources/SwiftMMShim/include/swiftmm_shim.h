@@ -53,4 +53,17 @@ void swiftmm_shim_register_thread(void *heap);
 void swiftmm_shim_register_fork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 extern char **environ;
 
+// Extended API (issue 6).
+/// The thread's own heap while `swiftmm_tls_heap` is redirected to the empty heap (a custom memory manager is
+/// installed); 1 once the thread has exited (its TLS slot must not be registered again); NULL before the first heap.
+extern __thread void *swiftmm_tls_own_heap __attribute__((tls_model("initial-exec"), visibility("hidden")));
+static inline __attribute__((always_inline)) void *swiftmm_shim_own_heap(void) { return swiftmm_tls_own_heap; }
+static inline __attribute__((always_inline)) void swiftmm_shim_set_own_heap(void *h) { swiftmm_tls_own_heap = h; }
+/// The address of the calling thread's `swiftmm_tls_heap`, so that another thread can redirect it.
+static inline void **swiftmm_shim_tls_heap_slot(void) { return &swiftmm_tls_heap; }
+/// memfd_create(2) (not declared without _GNU_SOURCE); -1 + errno on failure.
+int swiftmm_shim_memfd(const char *name);
+/// open(2) read-only (open is variadic).
+int swiftmm_shim_open_read(const char *path);
+
 #endif
