@@ -8,10 +8,10 @@ from .paths import BIN, BUILD
 SIZES = [16, 64, 256, 1024]
 
 
-def instructions(preload, size, pairs):
+def instructions(preload, size, pairs, resident):
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     env = {"LD_PRELOAD": preload} if preload else {}
-    r = subprocess.run(cmd + [str(BIN / "fastpath"), str(size), str(pairs)], env=env,
+    r = subprocess.run(cmd + [str(BIN / "fastpath"), str(size), str(pairs)] + (["resident"] if resident else []), env=env,
                        capture_output=True, text=True, timeout=600)
     m = re.search(r"Collected\s*:\s*(\d+)", r.stderr)
     if r.returncode != 0 or not m:
@@ -29,18 +29,21 @@ def without_debug_info(lib):
 
 
 def run(allocs, smoke, log):
-    """Returns {size: {allocator: instructions per pair}} (None where callgrind failed)."""
+    """Returns {row label: {allocator: instructions per pair}} (None where callgrind failed); rows
+    are each size with a resident block (steady state) and without (every free empties the page)."""
     n = 20000 if smoke else 200000
     table = {}
-    for size in SIZES[:1] if smoke else SIZES:
-        table[size] = {}
-        for name, preload in allocs:
-            if name == "swiftmm":
-                preload = without_debug_info(preload)
-            try:
-                table[size][name] = (instructions(preload, size, 2 * n) - instructions(preload, size, n)) / n
-            except RuntimeError as e:
-                log(str(e))
-                table[size][name] = None
-            log(f"fastpath {size:>5} B {name:9} {table[size][name]}")
+    allocs = [(name, without_debug_info(p) if name == "swiftmm" else p) for name, p in allocs]
+    for resident in (True, False):
+        for size in SIZES[:1] if smoke else SIZES:
+            label = f"{size} B" + ("" if resident else ", page empties")
+            table[label] = {}
+            for name, preload in allocs:
+                try:
+                    table[label][name] = (instructions(preload, size, 2 * n, resident)
+                                          - instructions(preload, size, n, resident)) / n
+                except RuntimeError as e:
+                    log(str(e))
+                    table[label][name] = None
+                log(f"fastpath {label:18} {name:9} {table[label][name]}")
     return table

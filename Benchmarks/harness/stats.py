@@ -1,8 +1,11 @@
-"""Medians, ratios and geometric means over the raw samples."""
+"""Medians, ratios and geometric means over the raw samples.
+
+The shared 2-core machine drifts by tens of percent between repetitions, so ratios are paired:
+within each repetition every allocator ran the workload back to back, and the ratio is taken
+there (allocator ÷ glibc, or SwiftMM ÷ the best other in that repetition); the median over the
+repetitions is reported."""
 import math
 import statistics
-
-METRICS = {"wall": "wall time", "cpu": "CPU time (user+sys)", "rss": "peak RSS"}
 
 
 def median(samples, metric):
@@ -21,17 +24,38 @@ def medians(results, metric):
             for w, entry in results["workloads"].items()}
 
 
-def ratios_to(table, base="glibc"):
+def _value(sample, metric):
+    return sample[metric] if sample["status"] == 0 and sample[metric] > 0 else None
+
+
+def paired_ratios(results, metric, base="glibc"):
+    """{workload: {allocator: median over repetitions of allocator ÷ base in that repetition}}"""
     out = {}
-    for w, row in table.items():
-        b = row.get(base)
-        out[w] = {a: (v / b if v is not None and b else None) for a, v in row.items()}
+    for w, entry in results["workloads"].items():
+        samples = entry["samples"]
+        reps = len(samples[base])
+        out[w] = {}
+        for a, mine in samples.items():
+            rs = [_value(mine[i], metric) / _value(samples[base][i], metric) for i in range(reps)
+                  if i < len(mine) and _value(mine[i], metric) and _value(samples[base][i], metric)]
+            out[w][a] = statistics.median(rs) if rs else None
     return out
 
 
-def best_other(row, me="swiftmm"):
-    others = [v for a, v in row.items() if a != me and v is not None]
-    return min(others) if others else None
+def versus_best_other(results, metric, me="swiftmm"):
+    """{workload: median over repetitions of SwiftMM ÷ the best of the other allocators}"""
+    out = {}
+    for w, entry in results["workloads"].items():
+        samples = entry["samples"]
+        rs = []
+        for i in range(len(samples[me])):
+            mine = _value(samples[me][i], metric)
+            others = [_value(s[i], metric) for a, s in samples.items() if a != me and i < len(s)]
+            others = [v for v in others if v]
+            if mine and others:
+                rs.append(mine / min(others))
+        out[w] = statistics.median(rs) if rs else None
+    return out
 
 
 def geomeans(ratio_table, workloads, allocs):
