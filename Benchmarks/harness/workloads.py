@@ -64,6 +64,6 @@ WORKLOADS = [
              "PYTHONMALLOC=malloc /usr/bin/python3 Benchmarks/programs/python_alloc.py"),
     Workload("redis", "real", "redis-server under redis-benchmark (127.0.0.1, bounded requests)",
              redis.run, "redis-server --port 6399 --save '' & redis-benchmark -p 6399 -n 60000 -P 8"),
-    Workload("swiftc", "real", "swiftc -c -Onone of a generated 800-line file (40 types, generics, closures)", swiftc_run,
+    Workload("swiftc", "real", "swiftc -c -Onone of a generated 770-line file (40 types, generics, closures)", swiftc_run,
              "swiftc -c -Onone .build-bench/swiftc-work/gen.swift"),
 ]
