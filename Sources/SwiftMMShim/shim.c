@@ -38,3 +38,8 @@ __thread void *swiftmm_tls_own_heap __attribute__((tls_model("initial-exec"))) =
 int swiftmm_shim_memfd(const char *name) { return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */); }
 
 int swiftmm_shim_open_read(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
+
+// Live state (smm state PID): the anchor the reader finds by its symbol. The core fills in the rest once.
+smm_live_anchor_t smm_live_anchor = {
+    .magic = SMM_LIVE_MAGIC, .layout_version = SMM_LIVE_LAYOUT_VERSION, .anchor_size = sizeof(smm_live_anchor_t),
+};

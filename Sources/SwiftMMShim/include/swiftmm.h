@@ -142,6 +142,76 @@ void smm_report_leaks_at_exit(int enable);
 /** Prints the blocks alive now, grouped by size, to fd; returns the number of unexpected live blocks. */
 size_t smm_report_leaks(int fd);
 
+/* ---- Live state: read from outside by `smm state PID` ---------------------------------------------------- */
+
+/** smm_live_anchor.magic: the bytes "SMMLIVE1". */
+#define SMM_LIVE_MAGIC 0x314556494C4D4D53ULL
+/** The layout of smm_live_anchor_t and of the structures it describes. `smm state` reads only the version it
+ *  knows and says so on a mismatch; change it whenever a field below changes meaning or width. */
+#define SMM_LIVE_LAYOUT_VERSION 1
+
+/** Where `smm state PID` finds the allocator's state in a running process, without stopping it. `smm` finds this
+ *  symbol in libswiftmm.so's dynamic symbol table in the process's memory and reads it, and everything it points
+ *  at, with process_vm_readv, which the kernel allows only with ptrace access (the same user, or root /
+ *  CAP_SYS_PTRACE). So the channel creates no file, socket or shared memory that anyone could open.
+ *
+ *  It holds the layout the reader needs, so that the reader knows nothing of the core's private structures:
+ *  the geometry, byte offsets of the fields it reads (offset fields), and addresses of the process-wide words
+ *  it reads (address fields). Every field is 64-bit. The first three are constant; the core fills in the rest
+ *  once, when the process's first heap is created, and sets `published` last. Programs have no use for it. */
+typedef struct {
+    uint64_t magic;                  /**< SMM_LIVE_MAGIC */
+    uint64_t layout_version;         /**< SMM_LIVE_LAYOUT_VERSION */
+    uint64_t anchor_size;            /**< sizeof(smm_live_anchor_t) */
+    uint64_t published;              /**< 1 once the fields below are filled in */
+    uint64_t version_address;        /**< the library version, a C string (smm_version) */
+    /* Geometry. Segments are aligned to their size and cut into slices; slice 0 holds the segment header and
+       one page descriptor per slice. A page is a run of slices holding blocks of one size class. */
+    uint64_t segment_size;
+    uint64_t slice_size;
+    uint64_t slices_per_segment;     /**< at most 64: the segment masks have one bit per slice */
+    uint64_t page_table_offset;      /**< offset of slice 0's page descriptor in a segment */
+    uint64_t page_stride;            /**< bytes from one slice's page descriptor to the next */
+    uint64_t small_max;              /**< the largest small block; classes above it are medium */
+    uint64_t heap_bytes;             /**< bytes of one heap (metadata) */
+    uint64_t class_count;            /**< size classes in use in class_block_size (at most SMM_CLASS_COUNT) */
+    /* Heaps: every heap ever created, linked through their states; never unmapped. */
+    uint64_t heaps_address;          /**< address of the word holding the first heap's address (0: none) */
+    uint64_t heap_state_offset;      /**< offset of a heap's state in the heap */
+    uint64_t state_segments;         /**< offset in the state of the heap's first segment's address */
+    uint64_t state_all_next;         /**< offset in the state of the next heap's address */
+    /* Segment header. A heap's segments are linked; an empty segment may be unmapped while it is read. */
+    uint64_t segment_magic;          /**< the value of a segment's magic word */
+    uint64_t segment_magic_offset;
+    uint64_t segment_next;           /**< offset of the next segment's address */
+    uint64_t segment_free_mask;      /**< offset of a uint64_t: bit i set, slice i belongs to no page */
+    uint64_t segment_dirty_mask;     /**< offset of a uint64_t: bit i set, free slice i is still committed */
+    /* Page descriptor (a page's first slice's descriptor describes it). */
+    uint64_t page_owner;             /**< offset of a uintptr_t: the owning heap with flag bits; 0 while not in use */
+    uint64_t page_used;              /**< offset of a uint32_t: blocks in use */
+    uint64_t page_block_size;        /**< offset of an int64_t: bytes per block */
+    uint64_t page_start;             /**< offset of a pointer: the first block */
+    uint64_t page_bump_next;         /**< offset of a pointer: blocks from here on were never handed out */
+    uint64_t page_class_index;       /**< offset of an int32_t */
+    uint64_t page_slice_count;       /**< offset of an int32_t: slices of the page */
+    /* Large blocks: an open-addressing table; a slot is empty when its address is 0. */
+    uint64_t large_table_address;    /**< address of the word holding the table's address */
+    uint64_t large_capacity_address; /**< address of the int64_t holding its number of slots */
+    uint64_t large_entry_stride;
+    uint64_t large_entry_address;    /**< offset in an entry of the block's address */
+    uint64_t large_entry_map_size;   /**< offset of the int64_t mapped bytes */
+    uint64_t large_entry_size;       /**< offset of the int64_t requested bytes */
+    /* Counters: addresses of int64_t. */
+    uint64_t reserved_address;       /**< address space mapped from the OS */
+    uint64_t committed_address;      /**< of which not returned to the OS */
+    uint64_t peak_committed_address;
+    uint64_t peak_in_use_address;    /**< highest bytes in live blocks seen */
+    uint64_t class_block_size[SMM_CLASS_COUNT]; /**< bytes per block of each size class */
+} smm_live_anchor_t;
+
+/** The live-state anchor of this library (see smm_live_anchor_t). */
+extern smm_live_anchor_t smm_live_anchor;
+
 /* ===================================================================================================
  * Extended API (issue 6): pluggable memory manager, aligned allocation, reget, memory blocks, pages,
  * JIT heaps and queries. In the line of Free Pascal's TMemoryManager and BrainMM's extended API.

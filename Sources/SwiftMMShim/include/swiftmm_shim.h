@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include "swiftmm.h"
 
 /// Entries in a heap's direct table: one per 16-byte step up to 1 KiB (index = (size + 15) >> 4).
 #define SMM_DIRECT_ENTRIES 65
@@ -35,6 +36,9 @@ extern uint64_t swiftmm_segment_map[];
 
 static inline __attribute__((always_inline)) void *swiftmm_shim_empty_heap(void) { return (void *)swiftmm_empty_heap; }
 static inline __attribute__((always_inline)) uint64_t *swiftmm_shim_segment_map(void) { return swiftmm_segment_map; }
+
+/// The live-state anchor (swiftmm.h), which the core fills in once.
+static inline smm_live_anchor_t *swiftmm_shim_live_anchor(void) { return &smm_live_anchor; }
 
 static inline __attribute__((always_inline)) void *swiftmm_shim_heap(void) { return swiftmm_tls_heap; }
 static inline __attribute__((always_inline)) void swiftmm_shim_set_heap(void *h) { swiftmm_tls_heap = h; }
