@@ -66,6 +66,8 @@ let package = Package(
         .executableTarget(name: "smm-check-fork", path: "Sources/smm-check-fork"),
         .executableTarget(name: "smm-check-diagnostics", path: "Sources/smm-check-diagnostics",
                           cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include"])]),
+        .executableTarget(name: "smm-check-live", path: "Sources/smm-check-live",
+                          cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include", "-fno-builtin"])]),
         .executableTarget(name: "smm-check-ext", path: "Sources/smm-check-ext", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .testTarget(
             name: "SMMAnalyzerTests",

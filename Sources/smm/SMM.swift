@@ -16,6 +16,7 @@ struct SMM: ParsableCommand {
             Diff.self,
             Watch.self,
             Report.self,
+            State.self,
         ]
     )
 
