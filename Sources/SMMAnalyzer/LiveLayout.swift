@@ -68,8 +68,7 @@ public struct LiveLayout: Equatable, Sendable {
         }
     }
 
-    /// Decodes the anchor's first bytes (at least 32) far enough to say how many bytes to read: nil when the magic
-    /// or the version is wrong.
+    /// Checks the anchor's first 32 bytes (magic, version, size) and returns how many bytes the whole anchor has.
     static func header(_ bytes: [UInt8]) throws(Problem) -> Int {
         guard bytes.word(at: 0) == magic else { throw .badMagic }
         let found = bytes.word(at: 8)

@@ -21,7 +21,7 @@ public enum LiveStateError: Error, Equatable, Sendable, CustomStringConvertible 
             return "process \(pid) exited while its heap was being read"
         case .permissionDenied(let pid):
             return "permission denied reading the memory of process \(pid): smm state needs ptrace access to it "
-                + "(run smm as the same user as the process or as root, with CAP_SYS_PTRACE; "
+                + "(run smm as the same user as the process, or as root or with CAP_SYS_PTRACE; "
                 + "a process that made itself non-dumpable can only be read by root)"
         case .notSwiftMM(let pid):
             return "process \(pid) does not use SwiftMM (libswiftmm.so is not mapped in it); "

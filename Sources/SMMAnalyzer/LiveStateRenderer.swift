@@ -11,13 +11,15 @@ public struct LiveStateRenderer {
     public func render(_ live: LiveState) -> String {
         var output = style.bold("Process \(live.pid)") + (live.command.isEmpty ? "" : " " + live.command) + "\n"
         let version = live.libraryVersion.isEmpty ? "" : " \(live.libraryVersion)"
-        output += "SwiftMM\(version) (\(live.library)), read while running: \(live.heaps) heaps, \(live.segments) segments"
+        output += "SwiftMM\(version) (\(live.library)), read while running: \(count(live.heaps, "heap")), \(count(live.segments, "segment"))"
         output += live.consistent ? "\n" : "\n" + style.red("note: the process changed its heaps during every read; the figures mix moments") + "\n"
         output += "\n" + style.bold("Heap status") + "\n" + heapStatus(live.heapStatus)
         output += "\n" + style.bold("State per size class") + "\n" + sizeClasses(live.state)
         output += "\n" + style.bold("Memory map") + " (SwiftMM's regions)\n" + memoryMap(live.memoryMap)
         return output
     }
+
+    private func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
     /// The heap status, one figure a line.
     public func heapStatus(_ status: LiveHeapStatus) -> String {

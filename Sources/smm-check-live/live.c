@@ -3,8 +3,12 @@
 // (large), prints the counts of those classes before and after, its own figures from smm_state and
 // smm_heap_status, and "ready"; then it blocks reading stdin, allocating nothing more, until stdin closes.
 // Output goes through write(2) from static buffers, so that reporting allocates nothing.
+// With --churn, a thread then allocates and frees blocks of every tier without pause until stdin closes, so that
+// the reader meets heaps that change under it.
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +29,28 @@ static void row(const char *name, const smm_class_state_t *c) {
         (unsigned long long)c->bytes_reserved, (unsigned long long)c->bytes_committed);
 }
 
-int main(void) {
+static atomic_int stop;
+
+/// Allocates and frees blocks from 16 B to 2 MiB, keeping up to 256 alive, until `stop`.
+static void *churn(void *arg) {
+    (void)arg;
+    static void *slots[256];
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        unsigned i = (unsigned)(s & 255);
+        free(slots[i]);
+        unsigned kind = (unsigned)(s >> 8) % 100;
+        size_t size = kind < 90 ? 16 + (s >> 16) % 2000 : kind < 99 ? 4096 + (s >> 16) % 200000 : 300000 + (s >> 16) % 1800000;
+        slots[i] = malloc(size);
+        if (slots[i]) memset(slots[i], 5, size < 64 ? size : 64);
+    }
+    for (int i = 0; i < 256; i++) free(slots[i]);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    int churning = argc > 1 && strcmp(argv[1], "--churn") == 0;
     BIND(smm_state); BIND(smm_heap_status);
     p_smm_state(&before);
     int k = 0;
@@ -51,9 +76,12 @@ int main(void) {
         (unsigned long long)status.allocated, (unsigned long long)status.free, (unsigned long long)status.overhead,
         (unsigned long long)status.current_use, (unsigned long long)status.peak_use);
     say("large-block %llu\n", (unsigned long long)(uintptr_t)large);
+    pthread_t thread;
+    if (churning && pthread_create(&thread, NULL, churn, NULL) != 0) { say("no thread\n"); return 102; }
     say("ready\n");
     char c;
     while (read(0, &c, 1) > 0) {}
+    if (churning) { atomic_store(&stop, 1); pthread_join(thread, NULL); }
     for (int i = 0; i < k; i++) free(keep[i]);
     free(large);
     return 0;
