@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ static void row(const char *name, const smm_class_state_t *c) {
         (unsigned long long)c->bytes_reserved, (unsigned long long)c->bytes_committed);
 }
 
-static atomic_int stop;
+static atomic_int stop, started;
 
 /// Allocates and frees blocks from 16 B to 2 MiB, keeping up to 256 alive, until `stop`.
 static void *churn(void *arg) {
@@ -44,6 +45,7 @@ static void *churn(void *arg) {
         size_t size = kind < 90 ? 16 + (s >> 16) % 2000 : kind < 99 ? 4096 + (s >> 16) % 200000 : 300000 + (s >> 16) % 1800000;
         slots[i] = malloc(size);
         if (slots[i]) memset(slots[i], 5, size < 64 ? size : 64);
+        atomic_store_explicit(&started, 1, memory_order_release);
     }
     for (int i = 0; i < 256; i++) free(slots[i]);
     return NULL;
@@ -77,7 +79,10 @@ int main(int argc, char **argv) {
         (unsigned long long)status.current_use, (unsigned long long)status.peak_use);
     say("large-block %llu\n", (unsigned long long)(uintptr_t)large);
     pthread_t thread;
-    if (churning && pthread_create(&thread, NULL, churn, NULL) != 0) { say("no thread\n"); return 102; }
+    if (churning) {
+        if (pthread_create(&thread, NULL, churn, NULL) != 0) { say("no thread\n"); return 102; }
+        while (!atomic_load_explicit(&started, memory_order_acquire)) sched_yield();   // it has a heap of its own
+    }
     say("ready\n");
     char c;
     while (read(0, &c, 1) > 0) {}
