@@ -31,9 +31,11 @@ public struct LiveStateReader: Sendable {
             default: throw .readFailed(pid: pid, reason: "\(directory)/maps: \(String(cString: strerror(error.errno)))")
             }
         }
-        let libraries = LiveLibrary.find(in: MapsParser.parse(maps))
+        let mappings = MapsParser.parse(maps)
+        let libraries = LiveLibrary.find(in: mappings)
         guard let firstLibrary = libraries.first else {
             if access(directory, F_OK) != 0 { throw .processExited(pid: pid) }
+            if mappings.isEmpty { throw .readFailed(pid: pid, reason: "it has no user address space (a kernel thread or a zombie)") }
             throw .notSwiftMM(pid: pid)
         }
         let memory = RemoteMemory(pid: pid)
