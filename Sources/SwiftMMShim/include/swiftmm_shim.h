@@ -47,6 +47,18 @@ int swiftmm_shim_open_append(const char *path);
 void *swiftmm_shim_mremap(void *old, size_t old_size, size_t new_size, int flags, void *new_address);
 int swiftmm_shim_name_region(void *addr, size_t size, const char *name);
 long swiftmm_shim_gettid(void);
+
+// Naming leaked Swift objects (Diagnostics/SwiftObjects.swift). Neither call allocates or loads anything.
+/// Calls `visit` with the start and end of every PT_LOAD segment of every loaded object, and its path.
+void swiftmm_shim_each_image_segment(void (*visit)(uintptr_t start, uintptr_t end, const char *path, void *context), void *context);
+/// dlsym(RTLD_DEFAULT, symbol). Call it only for a symbol known to be loaded: a failing dlsym allocates its error.
+void *swiftmm_shim_global_symbol(const char *symbol);
+/// swift_getTypeName's result: a name that the Swift runtime keeps (not NUL-terminated).
+typedef struct swiftmm_type_name { const char *data; uintptr_t length; } swiftmm_type_name;
+/// Calls `get_type_name` (the runtime's swift_getTypeName) on `metadata`, qualified.
+static inline swiftmm_type_name swiftmm_shim_call_type_name(void *get_type_name, const void *metadata) {
+    return ((swiftmm_type_name (*)(const void *, _Bool))get_type_name)(metadata, 1);
+}
 /// Registers the thread-exit hook for `heap` (pthread key destructor) on the calling thread.
 void swiftmm_shim_register_thread(void *heap);
 /// Registers the fork handlers once per process.
