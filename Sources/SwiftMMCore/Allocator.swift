@@ -9,8 +9,8 @@ enum Allocator {
 
     @inline(__always)
     static func free(_ p: RawPointer?) {
-        guard let p else { return }
-        FastPath.free(p)
+        // An optional pointer is its address, NULL being 0, which lies in no segment: LargeBlocks.free ignores it.
+        FastPath.free(unsafeBitCast(p, to: UInt.self))
     }
 
     static func allocateZeroed(_ count: Int, _ size: Int) -> RawPointer? {

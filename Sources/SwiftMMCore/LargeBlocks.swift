@@ -144,6 +144,13 @@ enum LargeBlocks {
         return block
     }
 
+    /// Frees a pointer outside the segments: a large block, NULL (ignored), or a pointer SwiftMM does not own.
+    @inline(never)
+    static func free(_ address: UInt) {
+        guard let p = RawPointer(bitPattern: address) else { return }
+        free(p)
+    }
+
     static func free(_ p: RawPointer) {
         if MemoryManagers.isActive && !Heap.current.isInitialized { return MemoryManagers.freeOutsideSegments(p) }
         Locks.large.lock()

@@ -20,7 +20,7 @@ void *swiftmm_empty_heap[SMM_HEAP_BYTES / sizeof(void *)] __attribute__((aligned
 
 __thread void *swiftmm_tls_heap __attribute__((tls_model("initial-exec"))) = swiftmm_empty_heap;
 
-uint64_t swiftmm_segment_map[1u << 19];
+uint8_t swiftmm_segment_map[1u << 25];
 
 void *swiftmm_shim_mremap(void *old, size_t old_size, size_t new_size, int flags, void *new_address) {
     return mremap(old, old_size, new_size, flags, new_address);

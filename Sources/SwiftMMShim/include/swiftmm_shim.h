@@ -27,14 +27,16 @@ extern __thread void *swiftmm_tls_heap __attribute__((tls_model("initial-exec"),
 /// Start of the shared empty heap (its direct table) and the empty page it points at.
 /// (Declared without bounds so that Swift does not import them as tuples; reach them through the accessors.)
 extern void *swiftmm_empty_heap[];
-/// One bit per 4 MiB of the 47-bit user address space: set where a SwiftMM segment lives.
-extern uint64_t swiftmm_segment_map[];
+/// One byte per 4 MiB of the 47-bit user address space (32 MiB of address space, touched only where segments
+/// live): 1 where a SwiftMM segment lives. Bytes rather than bits: the test is one compare, and threads that
+/// map neighbouring segments never write the same word.
+extern uint8_t swiftmm_segment_map[];
 
 /// Bytes reserved for a heap, the empty heap included.
 #define SMM_HEAP_BYTES 4096
 
 static inline __attribute__((always_inline)) void *swiftmm_shim_empty_heap(void) { return (void *)swiftmm_empty_heap; }
-static inline __attribute__((always_inline)) uint64_t *swiftmm_shim_segment_map(void) { return swiftmm_segment_map; }
+static inline __attribute__((always_inline)) uint8_t *swiftmm_shim_segment_map(void) { return swiftmm_segment_map; }
 
 static inline __attribute__((always_inline)) void *swiftmm_shim_heap(void) { return swiftmm_tls_heap; }
 static inline __attribute__((always_inline)) void swiftmm_shim_set_heap(void *h) { swiftmm_tls_heap = h; }
