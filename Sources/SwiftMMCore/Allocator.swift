@@ -9,8 +9,8 @@ enum Allocator {
 
     @inline(__always)
     static func free(_ p: RawPointer?) {
-        guard let p else { return }
-        FastPath.free(p)
+        // An optional pointer is its address, NULL being 0, which lies in no segment: LargeBlocks.free ignores it.
+        FastPath.free(unsafeBitCast(p, to: UInt.self))
     }
 
     static func allocateZeroed(_ count: Int, _ size: Int) -> RawPointer? {
@@ -43,27 +43,33 @@ enum Allocator {
         return entry.mapSize
     }
 
-    static func reallocate(_ p: RawPointer?, _ size: Int) -> RawPointer? {
+    /// realloc, or with `keepContents` false reget (the block's contents need not survive, so nothing is
+    /// copied). Both keep the block's alignment.
+    static func reallocate(_ p: RawPointer?, _ size: Int, keepContents: Bool = true) -> RawPointer? {
         guard let p else { return allocate(size) }
         if size == 0 { free(p); return nil }          // glibc: realloc(p, 0) frees p and returns NULL
-        if size < 0 { Platform.setErrno(ENOMEM); return nil }
+        if size < 0 || size > Int.max / 2 { Platform.setErrno(ENOMEM); return nil }
         let address = UInt(bitPattern: p)
         if isInSegment(address) {
             let usable = usableSize(p)
-            if usable == 0 { Diagnostics.invalidFree(p, reason: "realloc of a pointer SwiftMM does not own"); return nil }
+            if usable == 0 { notOwned(p, keepContents); return nil }
             // In place while the block holds the new size and is not more than twice too big.
             if size <= usable && (size >= usable / 2 || usable <= 64) { return p }
             guard let q = allocate(size, alignment: AlignedBlocks.required(p)) else { return nil }
-            memcpy(q, p, min(size, usable))
+            if keepContents { memcpy(q, p, min(size, usable)) }
             free(p)
             return q
         }
         guard let entry = LargeBlocks.entry(p) else {
-            Diagnostics.invalidFree(p, reason: "realloc of a pointer SwiftMM does not own")
+            notOwned(p, keepContents)
             Platform.setErrno(ENOMEM)
             return nil
         }
-        return LargeBlocks.reallocate(p, entry, size)
+        return LargeBlocks.reallocate(p, entry, size, keepContents: keepContents)
+    }
+
+    private static func notOwned(_ p: RawPointer, _ keepContents: Bool) {
+        Diagnostics.invalidFree(p, reason: keepContents ? "realloc of a pointer SwiftMM does not own" : "reget of a pointer SwiftMM does not own")
     }
 
     /// A block of `size` bytes at a multiple of `alignment` (a power of two).

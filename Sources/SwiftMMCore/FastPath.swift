@@ -27,18 +27,19 @@ enum FastPath {
         return SlowPath.allocate(heap, size)
     }
 
+    /// Frees the block at `address`; 0 (NULL) is ignored, off the fast path.
     @inline(__always)
-    static func free(_ p: RawPointer) {
-        let address = UInt(bitPattern: p)
-        guard isInSegment(address) else { return LargeBlocks.free(p) }
+    static func free(_ address: UInt) {
+        guard isInSegment(address) else { return LargeBlocks.free(address) }
+        let p = RawPointer(bitPattern: address).unsafelyUnwrapped      // not NULL: NULL lies in no segment
         let page = pageOf(address)
         let heap = Heap.current
         if page.pointee.owner == heap.address {
             p.storeBytes(of: page.pointee.free, as: RawPointer?.self)
             page.pointee.free = p
+            heap.freeCount &+= 1
             let used = page.pointee.used &- 1
             page.pointee.used = used
-            heap.freeCount &+= 1
             // An empty page goes back to its segment, unless it is its class's current small page.
             if used == 0 && (heap.queue(Int(page.pointee.classIndex)).pointee.first != page || page.pointee.sliceCount != 1) {
                 SlowPath.pageEmptied(heap, page)

@@ -144,6 +144,13 @@ enum LargeBlocks {
         return block
     }
 
+    /// Frees a pointer outside the segments: a large block, NULL (ignored), or a pointer SwiftMM does not own.
+    @inline(never)
+    static func free(_ address: UInt) {
+        guard let p = RawPointer(bitPattern: address) else { return }
+        free(p)
+    }
+
     static func free(_ p: RawPointer) {
         if MemoryManagers.isActive && !Heap.current.isInitialized { return MemoryManagers.freeOutsideSegments(p) }
         Locks.large.lock()
@@ -166,12 +173,13 @@ enum LargeBlocks {
     }
 
     /// Resizes a large block: in place when the new size fits the mapping or mremap can extend it, else
-    /// mremap moves the pages (no copy). A block that becomes small moves to the small or medium tier.
-    static func reallocate(_ p: RawPointer, _ entry: LargeEntry, _ size: Int) -> RawPointer? {
+    /// mremap moves the pages (page-table entries, not data: the pages already touched are reused). A block
+    /// that becomes small moves to the small or medium tier. Without `keepContents` (reget) nothing is copied.
+    static func reallocate(_ p: RawPointer, _ entry: LargeEntry, _ size: Int, keepContents: Bool = true) -> RawPointer? {
         guard let newMap = pageRound(max(size, 1)), size <= Int.max / 2 else { Platform.setErrno(ENOMEM); return nil }
         if size <= Geometry.mediumMax && newMap <= entry.mapSize / 2 {
             guard let q = Allocator.allocate(size, alignment: entry.alignment) else { return nil }
-            memcpy(q, p, size)
+            if keepContents { memcpy(q, p, size) }
             free(p)
             return q
         }
@@ -193,9 +201,9 @@ enum LargeBlocks {
             update(p, q, mapSize: target, size: size, alignment: entry.alignment)
             return q
         }
-        // Over-aligned blocks cannot let the kernel choose the address: allocate aligned and copy.
-        guard let q = allocate(Heap.current, size, alignment: entry.alignment, zeroed: false) else { return nil }
-        memcpy(q, p, entry.size < size ? entry.size : size)
+        // Over-aligned blocks cannot let the kernel choose the address: allocate aligned (and copy).
+        guard let q = allocate(Heap.current, keepContents ? size : target, alignment: entry.alignment, zeroed: false) else { return nil }
+        if keepContents { memcpy(q, p, entry.size < size ? entry.size : size) }
         free(p)
         return q
     }

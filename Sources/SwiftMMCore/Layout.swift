@@ -25,8 +25,9 @@ struct Page: ~Copyable {
     var capacity: UInt32
     /// The owning heap's address with `PageFlag` bits; 0 while the page is not in use.
     var owner: UInt
-    /// Bytes back from this descriptor to the page's first descriptor (0 for the first).
-    var descriptorOffset: Int
+    /// The page's first descriptor: this one for the first slice (and for every slice not in a page), the
+    /// first one for a medium page's later slices. `pageOf` is one load through it.
+    var first: UInt
     var blockSize: Int
     /// Blocks not handed out yet start at `bumpNext`; they are threaded onto the free list in batches.
     var bumpNext: RawPointer?
@@ -76,33 +77,26 @@ func pageOf(_ p: UInt) -> PagePointer {
     let segmentBase = p & ~Geometry.segmentMask
     let slice = (p &>> UInt(Geometry.sliceShift)) & UInt(Geometry.slicesPerSegment &- 1)
     let d = segmentBase &+ UInt(Geometry.pageTableOffset) &+ (slice &<< UInt(Geometry.pageStrideShift))
-    let offset = UnsafeRawPointer(bitPattern: d).unsafelyUnwrapped.load(fromByteOffset: PageField.descriptorOffset, as: UInt.self)
-    return PagePointer(bitPattern: d &- offset).unsafelyUnwrapped
+    return UnsafeRawPointer(bitPattern: d).unsafelyUnwrapped.load(fromByteOffset: PageField.first, as: PagePointer.self)
 }
 
 /// Byte offsets of the `Page` fields the fast paths read through raw loads.
 enum PageField {
-    static let descriptorOffset = 24
+    static let first = 24
 }
 
-/// True when the 4 MiB region holding `p` is a SwiftMM segment (one bit per region in `swiftmm_segment_map`).
+/// True when the 4 MiB region holding `p` is a SwiftMM segment (one byte per region in `swiftmm_segment_map`).
+/// Addresses beyond the 47-bit user space (NULL's region included) never are.
 @inline(__always)
 func isInSegment(_ p: UInt) -> Bool {
     let index = p &>> UInt(Geometry.segmentShift)
     if index >= Geometry.segmentIndexLimit { return false }
-    let word = swiftmm_shim_segment_map().unsafelyUnwrapped[Int(index &>> 6)]
-    return (word &>> (index & 63)) & 1 != 0
+    return swiftmm_shim_segment_map().unsafelyUnwrapped[Int(bitPattern: index)] != 0
 }
 
 func setSegmentMapBit(_ base: UInt, _ present: Bool) {
-    let index = base &>> UInt(Geometry.segmentShift)
-    let words = swiftmm_shim_segment_map().unsafelyUnwrapped
-    let bit = UInt64(1) &<< UInt64(index & 63)
-    // Bits of different segments share words, and threads map segments concurrently.
-    let atomic = UnsafeMutableRawPointer(words + Int(index &>> 6)).assumingMemoryBound(to: Atomic<UInt64>.self)
-    if present {
-        atomic.pointee.bitwiseOr(bit, ordering: .releasing)
-    } else {
-        atomic.pointee.bitwiseAnd(~bit, ordering: .releasing)
-    }
+    let index = Int(bitPattern: base &>> UInt(Geometry.segmentShift))
+    // Each segment has its own byte: no other thread writes it, and readers only test it.
+    let byte = UnsafeMutableRawPointer(swiftmm_shim_segment_map().unsafelyUnwrapped + index).assumingMemoryBound(to: Atomic<UInt8>.self)
+    byte.pointee.store(present ? 1 : 0, ordering: .releasing)
 }

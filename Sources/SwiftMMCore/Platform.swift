@@ -191,6 +191,17 @@ enum Platform {
         path.withUTF8Buffer { swiftmm_shim_open_read(UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self)) }
     }
 
+    /// Calls `visit(start, end, path, context)` for every loaded segment of every loaded object. Allocates nothing.
+    static func eachImageSegment(_ context: RawPointer, _ visit: @convention(c) (UInt, UInt, UnsafePointer<CChar>?, RawPointer?) -> Void) {
+        swiftmm_shim_each_image_segment(visit, context)
+    }
+
+    /// The global `symbol`, looked up in the loaded objects. Only for a symbol known to be there: a failing
+    /// lookup allocates its error message.
+    static func globalSymbol(_ symbol: StaticString) -> RawPointer? {
+        symbol.withUTF8Buffer { swiftmm_shim_global_symbol(UnsafeRawPointer($0.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self)) }
+    }
+
     static func read(_ fd: Int32, _ buffer: RawPointer, _ count: Int) -> Int {
         while true {
             let n = SwiftMMShim.read(fd, buffer, count)

@@ -13,6 +13,10 @@ enum Segments {
         let segment = raw.assumingMemoryBound(to: SegmentHeader.self)
         segment.initialize(to: SegmentHeader(magic: SegmentMagic.value, heap: heap.raw, next: heap.state.pointee.segments,
                                              freeMask: allSlices, dirtyMask: 0, usedSlices: 0))
+        for slice in 0..<Geometry.slicesPerSegment {      // every slice its own page until pages are cut
+            let d = descriptor(segment, slice: slice)
+            d.pointee.first = UInt(bitPattern: d)
+        }
         Locks.segments.lock()
         heap.state.pointee.segments = segment
         Locks.segments.unlock()
@@ -60,7 +64,7 @@ enum Segments {
         segment.pointee.usedSlices &+= slices
         let page = descriptor(segment, slice: first)
         for i in 1..<max(slices, 1) where i < slices {
-            descriptor(segment, slice: first &+ i).pointee.descriptorOffset = i &<< Geometry.pageStrideShift
+            descriptor(segment, slice: first &+ i).pointee.first = UInt(bitPattern: descriptor(segment, slice: first))
         }
         let size = SizeClass.blockSize(classIndex)
         let start = RawPointer(segment) + (first &<< Geometry.sliceShift)
@@ -69,7 +73,7 @@ enum Segments {
         page.pointee.used = 0
         page.pointee.capacity = UInt32(count)
         page.pointee.owner = heap.address
-        page.pointee.descriptorOffset = 0
+        page.pointee.first = UInt(bitPattern: page)
         page.pointee.blockSize = size
         page.pointee.start = start
         page.pointee.bumpNext = start
@@ -93,7 +97,7 @@ enum Segments {
         for i in 0..<slices {
             let d = descriptor(segment, slice: first &+ i)
             d.pointee.owner = 0
-            d.pointee.descriptorOffset = 0
+            d.pointee.first = UInt(bitPattern: d)
             d.pointee.sliceCount = 1
             d.pointee.freedAt = now
         }

@@ -52,7 +52,7 @@ enum Statistics {
         var slice = 1
         while slice < Geometry.slicesPerSegment {
             let page = descriptor(segment, slice: slice)
-            if page.pointee.owner != 0 && page.pointee.descriptorOffset == 0 {
+            if page.pointee.owner != 0 && page.pointee.first == UInt(bitPattern: page) {
                 total &+= Int(page.pointee.used) &* page.pointee.blockSize
                 slice &+= max(Int(page.pointee.sliceCount), 1)
             } else {

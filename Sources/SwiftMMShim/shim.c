@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "swiftmm_shim.h"
 #include <sys/prctl.h>
+#include <link.h>
+#include <dlfcn.h>
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
@@ -18,7 +20,7 @@ void *swiftmm_empty_heap[SMM_HEAP_BYTES / sizeof(void *)] __attribute__((aligned
 
 __thread void *swiftmm_tls_heap __attribute__((tls_model("initial-exec"))) = swiftmm_empty_heap;
 
-uint64_t swiftmm_segment_map[1u << 19];
+uint8_t swiftmm_segment_map[1u << 25];
 
 void *swiftmm_shim_mremap(void *old, size_t old_size, size_t new_size, int flags, void *new_address) {
     return mremap(old, old_size, new_size, flags, new_address);
@@ -43,3 +45,24 @@ int swiftmm_shim_open_read(const char *path) { return open(path, O_RDONLY | O_CL
 smm_live_anchor_t smm_live_anchor = {
     .magic = SMM_LIVE_MAGIC, .layout_version = SMM_LIVE_LAYOUT_VERSION, .anchor_size = sizeof(smm_live_anchor_t),
 };
+
+struct swiftmm_image_visit { void (*visit)(uintptr_t, uintptr_t, const char *, void *); void *context; };
+
+static int swiftmm_visit_image(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct swiftmm_image_visit *v = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *h = &info->dlpi_phdr[i];
+        if (h->p_type == PT_LOAD) v->visit(info->dlpi_addr + h->p_vaddr, info->dlpi_addr + h->p_vaddr + h->p_memsz, info->dlpi_name, v->context);
+    }
+    return 0;
+}
+
+void swiftmm_shim_each_image_segment(void (*visit)(uintptr_t, uintptr_t, const char *, void *), void *context) {
+    struct swiftmm_image_visit v = { visit, context };
+    dl_iterate_phdr(swiftmm_visit_image, &v);
+}
+
+void *swiftmm_shim_global_symbol(const char *symbol) {
+    return dlsym(RTLD_DEFAULT, symbol);
+}

@@ -66,6 +66,29 @@ struct DiagnosticsTests {
         // Without SMM_LEAKS_EXIT_CODE the status is unchanged.
         #expect(try runChild(environment: ["SMM_REPORT_LEAKS": "1"]).status == 0)
     }
+
+    @Test("the leak report names the class of leaked Swift objects, generic classes too")
+    func swiftClassNames() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-swift-workload"), "--leak-objects"], preload: true,
+                                          environment: ["SMM_REPORT_LEAKS": "1"])
+        #expect(result.status == 0)
+        let lines = result.standardError.split(separator: "\n")
+        func line(naming name: String) -> Substring? { lines.first { $0.hasSuffix("  " + name) } }
+        let sessions = try #require(line(naming: "smm_swift_workload.LeakedSession"), "no LeakedSession line in:\n\(result.standardError)")
+        #expect(sessions.hasPrefix("  7 x "))
+        let boxes = try #require(line(naming: "smm_swift_workload.LeakedBox<Swift.Int>"), "no LeakedBox line in:\n\(result.standardError)")
+        #expect(boxes.hasPrefix("  3 x "))
+        // Their arrays are Swift objects of the standard library.
+        #expect(line(naming: "Swift._ContiguousArrayStorage<Swift.UInt8>")?.hasPrefix("  7 x ") == true)
+    }
+
+    @Test("a C program's leaked blocks carry no class name")
+    func noClassNamesWithoutSwift() throws {
+        let report = try runChild(environment: ["SMM_REPORT_LEAKS": "1"]).standardError
+        let blockLines = report.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.contains(" x ") }
+        #expect(!blockLines.isEmpty)
+        for line in blockLines { #expect(line.hasSuffix("B"), "unexpected name on '\(line)'") }
+    }
 }
 
 extension InProcess {

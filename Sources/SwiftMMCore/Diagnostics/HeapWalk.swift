@@ -15,6 +15,17 @@ enum HeapWalk {
     /// Calls `page` for every page in use and `freeRun` for every run of free slices (with whether they are
     /// still committed), in every heap. The caller must not allocate from inside the closures.
     static func forEachPage(_ page: (PageFacts) -> Void, freeRun: (UInt, Int, Bool) -> Void = { _, _, _ in }) {
+        forEachDescriptor({ d, slices in
+            guard let start = d.pointee.start, let bump = d.pointee.bumpNext else { return }
+            page(PageFacts(start: UInt(bitPattern: start), bytes: slices &<< Geometry.sliceShift,
+                           classIndex: Int(d.pointee.classIndex), blockSize: d.pointee.blockSize,
+                           used: Int(d.pointee.used), touched: bump - start))
+        }, freeRun: freeRun)
+    }
+
+    /// Calls `page` with the descriptor and slice count of every page in use (for reports that need the free
+    /// lists too), and `freeRun` as `forEachPage` does, under the segment lock.
+    static func forEachDescriptor(_ page: (PagePointer, Int) -> Void, freeRun: (UInt, Int, Bool) -> Void = { _, _, _ in }) {
         Locks.segments.lock()
         Heaps.forEach { heap in
             var segment = heap.state.pointee.segments
@@ -26,7 +37,7 @@ enum HeapWalk {
         Locks.segments.unlock()
     }
 
-    private static func walk(_ segment: SegmentPointer, _ page: (PageFacts) -> Void, _ freeRun: (UInt, Int, Bool) -> Void) {
+    private static func walk(_ segment: SegmentPointer, _ page: (PagePointer, Int) -> Void, _ freeRun: (UInt, Int, Bool) -> Void) {
         let base = UInt(bitPattern: segment)
         var slice = 1
         while slice < Geometry.slicesPerSegment {
@@ -45,11 +56,7 @@ enum HeapWalk {
                 continue
             }
             let slices = max(Int(d.pointee.sliceCount), 1)
-            if d.pointee.owner != 0, let start = d.pointee.start, let bump = d.pointee.bumpNext {
-                page(PageFacts(start: UInt(bitPattern: start), bytes: slices &<< Geometry.sliceShift,
-                               classIndex: Int(d.pointee.classIndex), blockSize: d.pointee.blockSize,
-                               used: Int(d.pointee.used), touched: bump - start))
-            }
+            if d.pointee.owner != 0 { page(d, slices) }
             slice &+= slices
         }
     }

@@ -1,58 +1,49 @@
 // The leak report (Delphi's ReportMemoryLeaksOnShutdown): the blocks still alive, grouped by size as
 // "count x size", largest total first, without the expected leaks. It walks pages and their free lists,
-// and works in a scratch mapping, so it allocates nothing from the heap it reports on.
+// and works in a scratch mapping, so it allocates nothing from the heap it reports on while it walks. Blocks
+// that are Swift objects are grouped by class too, and named after the walk (SwiftObjects.swift).
 import SwiftMMShim
 import Synchronization
 
 enum LeakReport {
-    /// One line of the report.
-    struct Group { var size: UInt64; var count: UInt64 }
+    /// One line of the report: blocks of one size, and of one Swift class where they are Swift objects.
+    struct Group { var size: UInt64; var count: UInt64; var metadata: UInt }
 
-    static let maxGroups = 256
+    static let maxGroups = 1024
     static let bitmapWords = 64          // 4096 blocks: the most a 64 KiB page holds
 
     /// Prints the report to `fd`; returns the number of unexpected live blocks.
     static func report(_ fd: Int32) -> Int {
-        let scratchBytes = maxGroups &* MemoryLayout<Group>.stride &+ bitmapWords &* 8
+        let groupBytes = maxGroups &* MemoryLayout<Group>.stride
+        let scratchBytes = groupBytes &+ bitmapWords &* 8 &+ SwiftObjects.scratchBytes
         guard let scratch = Platform.mapMemory(scratchBytes, name: .metadata) else { return 0 }
         defer { Platform.unmap(scratch, scratchBytes, committed: scratchBytes) }
         let groups = scratch.assumingMemoryBound(to: Group.self)
-        let bitmap = (scratch + maxGroups &* MemoryLayout<Group>.stride).assumingMemoryBound(to: UInt64.self)
+        let bitmap = (scratch + groupBytes).assumingMemoryBound(to: UInt64.self)
+        let objects = SwiftObjects(scratch: scratch + (groupBytes &+ bitmapWords &* 8))
         var groupCount = 0
         var expected = 0
-        func note(_ size: Int) {
-            for i in 0..<groupCount where groups[i].size == UInt64(size) { groups[i].count &+= 1; return }
-            if groupCount < maxGroups { groups[groupCount] = Group(size: UInt64(size), count: 1); groupCount &+= 1 }
+        func note(_ block: UInt, _ size: Int) {
+            let metadata = objects.metadata(ofBlock: block, size: size)
+            for i in 0..<groupCount where groups[i].size == UInt64(size) && groups[i].metadata == metadata {
+                groups[i].count &+= 1
+                return
+            }
+            if groupCount < maxGroups { groups[groupCount] = Group(size: UInt64(size), count: 1, metadata: metadata); groupCount &+= 1 }
         }
         ExpectedLeaks.lock.lock()
-        Locks.segments.lock()
-        Heaps.forEach { heap in
-            var segment = heap.state.pointee.segments
-            while let seg = segment {
-                var slice = 1
-                while slice < Geometry.slicesPerSegment {
-                    let page = descriptor(seg, slice: slice)
-                    let slices = max(Int(page.pointee.sliceCount), 1)
-                    if seg.pointee.freeMask & (UInt64(1) &<< UInt64(slice)) == 0 && page.pointee.owner != 0 {
-                        forEachLiveBlock(page, bitmap) { block, size in
-                            if ExpectedLeaks.contains(block) { expected &+= 1 } else { note(size) }
-                        }
-                        slice &+= slices
-                    } else {
-                        slice &+= 1
-                    }
-                }
-                segment = seg.pointee.next
+        HeapWalk.forEachDescriptor { page, _ in
+            forEachLiveBlock(page, bitmap) { block, size in
+                if ExpectedLeaks.contains(block) { expected &+= 1 } else { note(block, size) }
             }
         }
-        Locks.segments.unlock()
         Locks.large.lock()
         LargeRegistry.forEach { entry in
-            if ExpectedLeaks.contains(entry.address) { expected &+= 1 } else { note(entry.size) }
+            if ExpectedLeaks.contains(entry.address) { expected &+= 1 } else { note(entry.address, entry.size) }
         }
         Locks.large.unlock()
         ExpectedLeaks.lock.unlock()
-        return print(fd, groups, groupCount, expected: expected)
+        return print(fd, groups, groupCount, expected: expected, objects)
     }
 
     /// Calls `body` for every block of `page` that is neither on its free list nor on its thread-free list.
@@ -80,7 +71,7 @@ enum LeakReport {
         }
     }
 
-    private static func print(_ fd: Int32, _ groups: UnsafeMutablePointer<Group>, _ count: Int, expected: Int) -> Int {
+    private static func print(_ fd: Int32, _ groups: UnsafeMutablePointer<Group>, _ count: Int, expected: Int, _ objects: SwiftObjects) -> Int {
         // Largest total first (selection sort: at most a few hundred groups).
         var blocks: UInt64 = 0
         var bytes: UInt64 = 0
@@ -104,7 +95,9 @@ enum LeakReport {
         out.text("\n")
         for i in 0..<count {
             out.text("  "); out.uint(groups[i].count); out.text(" x "); out.uint(groups[i].size); out.text(" B = ")
-            out.bytes(Int(groups[i].count &* groups[i].size)); out.text("\n")
+            out.bytes(Int(groups[i].count &* groups[i].size))
+            if groups[i].metadata != 0 { out.text("  "); objects.writeName(groups[i].metadata, to: &out) }
+            out.text("\n")
         }
         out.flush()
         return Int(blocks)

@@ -28,14 +28,16 @@ extern __thread void *swiftmm_tls_heap __attribute__((tls_model("initial-exec"),
 /// Start of the shared empty heap (its direct table) and the empty page it points at.
 /// (Declared without bounds so that Swift does not import them as tuples; reach them through the accessors.)
 extern void *swiftmm_empty_heap[];
-/// One bit per 4 MiB of the 47-bit user address space: set where a SwiftMM segment lives.
-extern uint64_t swiftmm_segment_map[];
+/// One byte per 4 MiB of the 47-bit user address space (32 MiB of address space, touched only where segments
+/// live): 1 where a SwiftMM segment lives. Bytes rather than bits: the test is one compare, and threads that
+/// map neighbouring segments never write the same word.
+extern uint8_t swiftmm_segment_map[];
 
 /// Bytes reserved for a heap, the empty heap included.
 #define SMM_HEAP_BYTES 4096
 
 static inline __attribute__((always_inline)) void *swiftmm_shim_empty_heap(void) { return (void *)swiftmm_empty_heap; }
-static inline __attribute__((always_inline)) uint64_t *swiftmm_shim_segment_map(void) { return swiftmm_segment_map; }
+static inline __attribute__((always_inline)) uint8_t *swiftmm_shim_segment_map(void) { return swiftmm_segment_map; }
 
 /// The live-state anchor (swiftmm.h), which the core fills in once.
 static inline smm_live_anchor_t *swiftmm_shim_live_anchor(void) { return &smm_live_anchor; }
@@ -51,6 +53,18 @@ int swiftmm_shim_open_append(const char *path);
 void *swiftmm_shim_mremap(void *old, size_t old_size, size_t new_size, int flags, void *new_address);
 int swiftmm_shim_name_region(void *addr, size_t size, const char *name);
 long swiftmm_shim_gettid(void);
+
+// Naming leaked Swift objects (Diagnostics/SwiftObjects.swift). Neither call allocates or loads anything.
+/// Calls `visit` with the start and end of every PT_LOAD segment of every loaded object, and its path.
+void swiftmm_shim_each_image_segment(void (*visit)(uintptr_t start, uintptr_t end, const char *path, void *context), void *context);
+/// dlsym(RTLD_DEFAULT, symbol). Call it only for a symbol known to be loaded: a failing dlsym allocates its error.
+void *swiftmm_shim_global_symbol(const char *symbol);
+/// swift_getTypeName's result: a name that the Swift runtime keeps (not NUL-terminated).
+typedef struct swiftmm_type_name { const char *data; uintptr_t length; } swiftmm_type_name;
+/// Calls `get_type_name` (the runtime's swift_getTypeName) on `metadata`, qualified.
+static inline swiftmm_type_name swiftmm_shim_call_type_name(void *get_type_name, const void *metadata) {
+    return ((swiftmm_type_name (*)(const void *, _Bool))get_type_name)(metadata, 1);
+}
 /// Registers the thread-exit hook for `heap` (pthread key destructor) on the calling thread.
 void swiftmm_shim_register_thread(void *heap);
 /// Registers the fork handlers once per process.

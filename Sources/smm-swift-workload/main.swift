@@ -69,6 +69,12 @@ struct Document: Codable, Equatable {
     var entries: [[String: Int]]
 }
 
+if CommandLine.arguments.contains("--leak-objects") {
+    leakObjects()
+    print("leaked 7 LeakedSession and 3 LeakedBox<Int>")
+    exit(0)
+}
+
 let scale = CommandLine.arguments.contains("--smoke") ? 1 : 4
 
 var random = Sequence64(state: 0x9E37_79B9_7F4A_7C15)
