@@ -25,14 +25,9 @@ enum Segments {
         return segment
     }
 
-    /// Finds `count` consecutive free slices in `mask`; returns the first slice index or -1.
+    /// Finds `count` consecutive set bits in `mask`; returns the first slice index or -1.
     @inline(__always)
-    static func findRun(_ mask: UInt64, _ count: Int, preferring dirty: UInt64) -> Int {
-        if count == 1 {
-            let warm = mask & dirty
-            if warm != 0 { return warm.trailingZeroBitCount }
-            return mask == 0 ? -1 : mask.trailingZeroBitCount
-        }
+    static func findRun(_ mask: UInt64, _ count: Int) -> Int {
         var runs = mask
         var i = 1
         while i < count && runs != 0 { runs &= mask &>> UInt64(i); i &+= 1 }
@@ -40,17 +35,22 @@ enum Segments {
     }
 
     /// Takes a page for size class `classIndex` from the heap's segments, mapping a new segment if needed.
+    /// Free slices still committed (dirty) come first, in any segment: reusing them costs no page faults and
+    /// no new resident memory.
     static func allocatePage(_ heap: Heap, classIndex: Int) -> PagePointer? {
         let slices = SizeClass.pageSlices(classIndex)
-        var s = heap.state.pointee.segments
-        while let segment = s {
-            let first = findRun(segment.pointee.freeMask, slices, preferring: segment.pointee.dirtyMask)
-            if first >= 0 { return makePage(heap, segment, first: first, slices: slices, classIndex: classIndex) }
-            s = segment.pointee.next
+        for pass in 0..<2 {
+            let warmOnly = pass == 0
+            var s = heap.state.pointee.segments
+            while let segment = s {
+                let free = segment.pointee.freeMask
+                let first = findRun(warmOnly ? free & segment.pointee.dirtyMask : free, slices)
+                if first >= 0 { return makePage(heap, segment, first: first, slices: slices, classIndex: classIndex) }
+                s = segment.pointee.next
+            }
         }
         guard let segment = create(for: heap) else { return nil }
-        let first = findRun(segment.pointee.freeMask, slices, preferring: 0)
-        return makePage(heap, segment, first: first, slices: slices, classIndex: classIndex)
+        return makePage(heap, segment, first: findRun(segment.pointee.freeMask, slices), slices: slices, classIndex: classIndex)
     }
 
     private static func makePage(_ heap: Heap, _ segment: SegmentPointer, first: Int, slices: Int, classIndex: Int) -> PagePointer {
