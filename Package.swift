@@ -42,7 +42,7 @@ let package = Package(
             swiftSettings: [
                 .enableExperimentalFeature("Embedded"),
                 // Always optimised (also in debug builds), no stack protector and no frame setup on the fast paths.
-                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=none",
+                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=non-leaf",
                                // valgrind 3.19 cannot read DWARF 5 and gives up on the whole process.
                                "-dwarf-version=4"]),
             ],

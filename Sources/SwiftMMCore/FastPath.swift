@@ -29,8 +29,21 @@ enum FastPath {
 
     @inline(__always)
     static func free(_ p: RawPointer) {
+        free(p, large: { LargeBlocks.free($0) }, slow: { SlowPath.free($0, $1, $2) })
+    }
+
+    /// `free` whose slow paths also get the size (and alignment) the caller gave: debug mode checks them. The
+    /// fast path is the same instructions.
+    @inline(__always)
+    static func freeSized(_ p: RawPointer, size: Int, alignment: Int) {
+        free(p, large: { LargeBlocks.freeSized($0, size: size, alignment: alignment) },
+             slow: { SlowPath.freeSized($2, size, $1, $0, alignment: alignment) })
+    }
+
+    @inline(__always)
+    private static func free(_ p: RawPointer, large: (RawPointer) -> Void, slow: (Heap, PagePointer, RawPointer) -> Void) {
         let address = UInt(bitPattern: p)
-        guard isInSegment(address) else { return LargeBlocks.free(p) }
+        guard isInSegment(address) else { return large(p) }
         let page = pageOf(address)
         let heap = Heap.current
         if page.pointee.owner == heap.address {
@@ -45,6 +58,6 @@ enum FastPath {
             }
             return
         }
-        SlowPath.free(heap, page, p)
+        slow(heap, page, p)
     }
 }

@@ -126,6 +126,7 @@ enum Heaps {
         if processState.load(ordering: .acquiring) == 2 { return }
         if processState.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
             Options.load()
+            if Options.debug { DebugMode.install() }        // before any block exists: every block is a debug block
             processState.store(2, ordering: .releasing)
             return
         }

@@ -77,6 +77,7 @@ enum MemoryManagers {
         if layered.load(ordering: .relaxed) != 0, let r = record, let freemem = r.pointee.freemem {
             return call(r) { freemem(p) }
         }
+        if DebugMode.isOn { return DebugMode.free(p, size: -1, alignment: 0) }   // a manager over debug mode's
         ExtendedThreads.direct(()) { Allocator.free(p) }
     }
 
@@ -117,6 +118,7 @@ enum MemoryManagers {
     }
 
     static func usableSize(_ p: RawPointer) -> Int {
+        if DebugMode.isOn, let size = DebugMode.usableSize(p) { return size }
         if ownsBlock(p) { return Allocator.usableSize(p) }
         guard let r = record, let memsize = r.pointee.memsize else { return 0 }
         return call(r) { memsize(p) }
@@ -196,6 +198,8 @@ private let defaultHeapStatus: @convention(c) (UnsafeMutablePointer<smm_heap_sta
     } ?? true
     if isDefault {
         ExtendedThreads.lock.lock()
+        // In debug mode, SwiftMM's own is the debug layer: every block SwiftMM holds is a debug block.
+        if DebugMode.isOn { DebugMode.activateLocked(); ExtendedThreads.lock.unlock(); return 0 }
         MemoryManagers.installed.store(0, ordering: .sequentiallyConsistent)
         ExtendedThreads.lock.unlock()
         return 0

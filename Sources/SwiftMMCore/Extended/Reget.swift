@@ -75,5 +75,6 @@ enum Reget {
 }
 
 @c public func smm_reget(_ p: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer? {
-    Reget.reget(p, size)
+    if DebugMode.isOn { return DebugMode.reallocate(p, size, keep: false) }
+    return Reget.reget(p, size)
 }

@@ -142,6 +142,15 @@ void smm_report_leaks_at_exit(int enable);
 /** Prints the blocks alive now, grouped by size, to fd; returns the number of unexpected live blocks. */
 size_t smm_report_leaks(int fd);
 
+/* ---- Debug mode (SMM_DEBUG=1) ----------------------------------------------------------------------- */
+
+/** Checks the heap in debug mode (SMM_DEBUG=1): the guard bytes of every live block and the guard bytes and
+ *  freed fill of every block in the quarantine (a changed fill is a write after free). Each corrupt block is
+ *  reported on stderr (address, size, allocation number, threads and call stacks); then the process aborts
+ *  unless SMM_DEBUG_CONTINUE=1. Returns the number of corrupt blocks found (0: healthy).
+ *  Outside debug mode blocks carry no guards: returns 0 without checking anything. */
+int smm_check_heap(void);
+
 /* ===================================================================================================
  * Extended API (issue 6): pluggable memory manager, aligned allocation, reget, memory blocks, pages,
  * JIT heaps and queries. In the line of Free Pascal's TMemoryManager and BrainMM's extended API.
