@@ -66,6 +66,10 @@ let package = Package(
         .executableTarget(name: "smm-check-fork", path: "Sources/smm-check-fork"),
         .executableTarget(name: "smm-check-diagnostics", path: "Sources/smm-check-diagnostics",
                           cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include"])]),
+        .executableTarget(name: "smm-check-debug", path: "Sources/smm-check-debug",
+                          cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include", "-O1", "-fno-builtin", "-fno-optimize-sibling-calls"])],
+                          // Exported names, so that the reported call stacks name the scenario's functions.
+                          linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
         .executableTarget(name: "smm-check-ext", path: "Sources/smm-check-ext", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .testTarget(
             name: "SMMAnalyzerTests",

@@ -185,7 +185,8 @@ enum DebugMode {
     }
 
     /// realloc (`keep`) and smm_reget (not `keep`): a new debug block, the old one freed (and quarantined), so
-    /// that stale pointers to the old block are caught.
+    /// that stale pointers to the old block are caught. A block that shrinks by at most half stays in place, as
+    /// the allocator proper keeps it (its back guard moves).
     static func reallocate(_ p: RawPointer?, _ size: Int, keep: Bool) -> RawPointer? {
         guard let p else { return allocate(size, alignment: Geometry.minAlignment, zeroed: false) }
         if size == 0 { free(p, size: -1, alignment: 0); return nil }
@@ -196,6 +197,12 @@ enum DebugMode {
             guard lockIfLive(h, p, current, operation, size: -1, alignment: 0) else { Platform.setErrno(EINVAL); return nil }
             let oldSize = h.pointee.size
             let alignment = Int(h.pointee.alignment)
+            if size <= oldSize && size >= oldSize / 2 {
+                h.pointee.size = size
+                memset(p + size, Int32(DebugLayout.guardByte), DebugLayout.backGuardSize)
+                DebugRegistry.lock.unlock()
+                return p
+            }
             DebugRegistry.lock.unlock()
             guard let q = allocate(size, alignment: alignment, zeroed: false) else { return nil }
             if keep { memcpy(q, p, min(oldSize, size)) }

@@ -138,6 +138,9 @@ enum DebugRegistry {
             guard let damage = DebugCheck.damage(h, freed: freed) else { return }
             if count < maxReported { (found + count).initialize(to: Corruption(header: h.pointee, damage: damage, freed: freed)) }
             count &+= 1
+            // Reported now (the copy keeps the evidence): repaired, so that it is not reported again.
+            DebugLayout.repairGuards(h)
+            if freed { memset(DebugLayout.user(h), Int32(DebugLayout.freedByte), h.pointee.size) }
         }
         lock.lock()
         var cursor = liveHead
