@@ -41,7 +41,9 @@ let package = Package(
             path: "Sources/SwiftMMCore",
             swiftSettings: [
                 .enableExperimentalFeature("Embedded"),
-                // Always optimised (also in debug builds), no stack protector and no frame setup on the fast paths.
+                // Always optimised (also in debug builds), no stack protector. Frame pointers in functions that call
+                // (Swift emits no unwind tables: debug mode walks its own frames by frame pointer); shrink-wrapping keeps
+                // the frame setup off the fast paths, which return without calling.
                 .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=non-leaf",
                                // valgrind 3.19 cannot read DWARF 5 and gives up on the whole process.
                                "-dwarf-version=4"]),

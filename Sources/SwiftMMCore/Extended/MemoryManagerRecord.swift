@@ -11,6 +11,9 @@
 // TLS says, so an installed manager can chain to it. A manager that does so is a layer: from its first call
 // into SwiftMM's record on, it also receives the frees of blocks SwiftMM owns (and passes on those it did not
 // allocate); a manager that never calls SwiftMM only receives the frees of pointers SwiftMM does not own.
+//
+// Debug mode (SMM_DEBUG=1, Diagnostics/Debug) is such a layer, installed when the process starts; while it is on,
+// it stands for SwiftMM's own record (smm_set_memory_manager restoring SwiftMM reinstalls it).
 import SwiftMMShim
 import Synchronization
 

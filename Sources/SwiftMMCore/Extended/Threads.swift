@@ -106,7 +106,8 @@ enum ExtendedThreads {
 }
 
 /// The extended API's locks around fork, in order: a locked memory manager's calls may reach the core's locks
-/// (so its lock comes first); the region registry is a leaf.
+/// (so its lock comes first); debug mode's registry and report locks are never held while another is taken; the
+/// region registry is a leaf.
 enum ExtendedLocks {
     static func lockBeforeCore() { MemoryManagers.callLock.lock(); ExtendedThreads.lock.lock(); DebugRegistry.lock.lock(); DebugReport.lock.lock() }
     static func lockAfterCore() { Regions.lock.lock() }

@@ -82,7 +82,7 @@ enum DebugLayout {
 
     /// Bytes to ask the allocator for, nil when the request cannot be met.
     static func rawSize(_ size: Int, alignment: Int) -> Int? {
-        if size < 0 || size > Int.max / 2 || alignment > Int.max / 4 { return nil }
+        if size < 0 || size > Int.max / 2 || alignment > 1 &<< 30 { return nil }   // (the header keeps 32 bits of alignment)
         return userOffset(alignment) &+ size &+ backGuardSize
     }
 

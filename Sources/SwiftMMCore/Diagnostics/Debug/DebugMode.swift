@@ -138,7 +138,8 @@ enum DebugMode {
         if state != DebugState.live {
             let copy = h.pointee
             DebugRegistry.lock.unlock()
-            let title: StaticString = operation != .free ? "realloc of a freed block"
+            let title: StaticString = operation == .realloc ? "realloc of a freed block"
+                : operation == .reget ? "smm_reget of a freed block"
                 : state == DebugState.released ? "double free (the block had already left the quarantine)" : "double free"
             DebugReport.report(DebugEvent(title: title, address: UInt(bitPattern: p), header: copy,
                                           freeLabel: operation == .free ? "first freed by" : "freed by", current: current,
