@@ -200,6 +200,16 @@ struct DebugModeTests {
         #expect(!result.standardError.contains("swiftmm: debug"), "\(result.standardError)")
     }
 
+    @Test("the extended API works over debug mode: aligned blocks, reget, and memory managers installed over it",
+          arguments: ["aligned", "reget", "manager"])
+    func extendedAPI(_ section: String) throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-ext"), section], preload: true,
+                                          environment: ["SMM_DEBUG": "1", "SWIFT_BACKTRACE": "enable=no"])
+        #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains(" 0 failures"), "\(result.standardOutput)")
+        #expect(!result.standardError.contains("swiftmm: debug"), "\(result.standardError)")
+    }
+
     @Test("real programs give the same output in debug mode", arguments: ["python3", "bash"])
     func realProgram(_ program: String) throws {
         let arguments: [String]

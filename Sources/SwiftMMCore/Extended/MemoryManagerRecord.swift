@@ -55,11 +55,11 @@ enum MemoryManagers {
         if isActive && layered.load(ordering: .relaxed) == 0 { layered.store(1, ordering: .relaxed) }
     }
 
-    /// True when `p` lies in a block of SwiftMM's three tiers.
+    /// True when `p` lies in a block of SwiftMM's three tiers (a large block: its start, or a debug block in it).
     static func ownsBlock(_ p: RawPointer) -> Bool {
         let address = UInt(bitPattern: p)
         if isInSegment(address) { return pageOf(address).pointee.owner != 0 }
-        return LargeBlocks.entry(p) != nil
+        return LargeBlocks.entry(p) != nil || (DebugMode.isOn && DebugMode.rawBlock(p) != nil)
     }
 
     // MARK: routing (slow paths only)
@@ -87,7 +87,7 @@ enum MemoryManagers {
     /// free, on a redirected thread, of a pointer outside the segments.
     @inline(never)
     static func freeOutsideSegments(_ p: RawPointer) {
-        if LargeBlocks.entry(p) != nil { return freeOwned(p) }
+        if ownsBlock(p) { return freeOwned(p) }
         guard let r = record, let freemem = r.pointee.freemem else {
             return ExtendedThreads.direct(()) { Allocator.free(p) }
         }
@@ -109,6 +109,7 @@ enum MemoryManagers {
         if size == 0 { Allocator.free(p); return nil }
         guard let r = record else { return ExtendedThreads.direct(nil) { Allocator.reallocate(p, size) } }
         if ownsBlock(p) && (layered.load(ordering: .relaxed) == 0 || r.pointee.reallocmem == nil) {
+            if DebugMode.isOn { return DebugMode.reallocate(p, size, keep: true) }       // a debug block
             return ExtendedThreads.direct(nil) { Allocator.reallocate(p, size) }
         }
         if let reallocmem = r.pointee.reallocmem { return call(r) { reallocmem(p, size) } }

@@ -70,8 +70,9 @@ int swiftmm_shim_open_read(const char *path);
 
 
 // Debug mode (SMM_DEBUG=1).
-/// Non-zero while the thread captures a call stack: allocations made meanwhile (glibc's backtrace loads
-/// libgcc_s on its first call, which allocates) are tracked without capturing a stack in turn.
+/// Bit 0 set while the thread captures a call stack: allocations made meanwhile (glibc's backtrace loads
+/// libgcc_s on its first call, which allocates) are tracked without capturing a stack in turn. Bit 1 set while
+/// it passes a foreign pointer to a manager installed earlier (DebugBusy in DebugStacks.swift).
 extern __thread int swiftmm_tls_debug_busy __attribute__((tls_model("initial-exec"), visibility("hidden")));
 static inline __attribute__((always_inline)) int swiftmm_shim_debug_busy(void) { return swiftmm_tls_debug_busy; }
 static inline __attribute__((always_inline)) void swiftmm_shim_set_debug_busy(int busy) { swiftmm_tls_debug_busy = busy; }

@@ -237,6 +237,25 @@ enum DebugLookup {
         return .invalid
     }
 
+    /// The debug block whose raw block (a segment block starting at `blockStart` of `blockSize` bytes, or a large
+    /// mapping) holds `address`, whatever its state; nil when there is none. Used by the queries (interior pointers).
+    static func containing(_ address: UInt, blockStart: UInt, blockSize: Int) -> DebugHeaderPointer? {
+        // The raw block is the block itself, or an aligned pointer in it; p follows at userOffset(alignment).
+        var alignment = Geometry.minAlignment
+        while alignment <= 1 &<< 30 && alignment < blockSize {
+            let raw = (blockStart &+ UInt(alignment &- 1)) & ~UInt(alignment &- 1)
+            let user = raw &+ UInt(DebugLayout.userOffset(alignment))
+            if user &+ UInt(DebugLayout.backGuardSize) <= blockStart &+ UInt(blockSize) {
+                let h = DebugLayout.header(of: user)
+                if isHeader(h, of: user) && h.pointee.rawBlock == raw && Int(h.pointee.alignment) == alignment {
+                    return address >= UInt(bitPattern: h) && address < user &+ UInt(h.pointee.size) &+ UInt(DebugLayout.backGuardSize) ? h : nil
+                }
+            }
+            alignment &<<= 1
+        }
+        return nil
+    }
+
     private static func largeHeader(_ address: UInt, rawBlock: UInt) -> DebugHeaderPointer? {
         guard let raw = RawPointer(bitPattern: rawBlock), let entry = LargeBlocks.entry(raw),
               address < rawBlock &+ UInt(entry.mapSize) else { return nil }

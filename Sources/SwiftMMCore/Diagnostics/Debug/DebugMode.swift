@@ -37,6 +37,7 @@ enum DebugMode {
         }
         record = UInt(bitPattern: r)
         isOn = true
+        MemoryManagers.retired.store(record, ordering: .releasing)
         activateLocked()
         ExtendedThreads.lock.unlock()
     }
@@ -46,7 +47,6 @@ enum DebugMode {
     static func activateLocked() {
         MemoryManagers.layered.store(1, ordering: .relaxed)      // it calls the allocator proper: it sees every free
         MemoryManagers.installed.store(record, ordering: .sequentiallyConsistent)
-        MemoryManagers.retired.store(record, ordering: .releasing)
         ExtendedThreads.redirectAll()
     }
 
@@ -98,8 +98,24 @@ enum DebugMode {
         case .debug(let h): release(h, p, size: size, alignment: alignment)
         case .plain(let raw): releaseRaw(UInt(bitPattern: raw))
         case .inside(let h): reportInvalid(p, h, title: "free of a pointer inside a block, not its start", label: "freed by")
-        case .invalid: reportInvalid(p, nil, title: "free of a pointer SwiftMM never handed out", label: "freed by")
+        case .invalid:
+            if freeForeign(p) { return }
+            reportInvalid(p, nil, title: "free of a pointer SwiftMM never handed out", label: "freed by")
         }
+    }
+
+    /// A pointer SwiftMM does not own, freed after a custom manager that was installed over debug mode was
+    /// replaced: it goes back to that manager (as it does outside debug mode). False when there is none, or when
+    /// that manager passed the pointer on to debug mode in the first place.
+    private static func freeForeign(_ p: RawPointer) -> Bool {
+        guard let r = ManagerRecord(bitPattern: MemoryManagers.retired.load(ordering: .acquiring)), UInt(bitPattern: r) != record,
+              let freemem = r.pointee.freemem, let getmem = r.pointee.getmem,
+              unsafeBitCast(getmem, to: UInt.self) != unsafeBitCast(debugGetmem, to: UInt.self),
+              swiftmm_shim_debug_busy() & DebugBusy.forwarding == 0 else { return false }
+        swiftmm_shim_set_debug_busy(swiftmm_shim_debug_busy() | DebugBusy.forwarding)
+        MemoryManagers.call(r) { freemem(p) }
+        swiftmm_shim_set_debug_busy(swiftmm_shim_debug_busy() & ~DebugBusy.forwarding)
+        return true
     }
 
     /// The checks of a free, then the fill and the quarantine.
@@ -240,28 +256,39 @@ enum DebugMode {
 
     /// At exit: every block still in the quarantine is checked (and released).
     static func atExit() {
-        if isOn { DebugRegistry.evict(all: true) }
+        if isOn { DebugRegistry.evict(all: true, label: "found at exit by") }
+    }
+
+    /// smm_heap_minimize: the quarantine is emptied (each block checked) so that its memory can go back to the OS.
+    static func emptyQuarantine() {
+        if isOn { DebugRegistry.evict(all: true, label: "found by smm_heap_minimize in") }
     }
 }
 
-// The debug layer's memory-manager record.
+// The debug layer's memory-manager record. Like SwiftMM's own, its functions note that a manager installed over
+// it calls it (a layer): that manager then sees every free.
 private let debugGetmem: @convention(c) (Int) -> UnsafeMutableRawPointer? = { size in
-    DebugMode.allocate(size, alignment: Geometry.minAlignment, zeroed: false)
+    MemoryManagers.noteLayer()       // a manager installed over debug mode that calls it is a layer
+    return DebugMode.allocate(size, alignment: Geometry.minAlignment, zeroed: false)
 }
 private let debugFreemem: @convention(c) (UnsafeMutableRawPointer?) -> Void = { p in
+    MemoryManagers.noteLayer()       // a manager installed over debug mode that calls it is a layer
     guard let p else { return }
     DebugMode.free(p, size: -1, alignment: 0)
 }
 private let debugFreememSize: @convention(c) (UnsafeMutableRawPointer?, Int) -> Int = { p, size in
+    MemoryManagers.noteLayer()       // a manager installed over debug mode that calls it is a layer
     guard let p, let usable = DebugMode.usableSize(p), usable > 0 || size == 0, size >= 0, size <= usable else { return 0 }
     DebugMode.free(p, size: -1, alignment: 0)
     return usable
 }
 private let debugAllocmem: @convention(c) (Int) -> UnsafeMutableRawPointer? = { size in
-    DebugMode.allocate(size, alignment: Geometry.minAlignment, zeroed: true)
+    MemoryManagers.noteLayer()       // a manager installed over debug mode that calls it is a layer
+    return DebugMode.allocate(size, alignment: Geometry.minAlignment, zeroed: true)
 }
 private let debugReallocmem: @convention(c) (UnsafeMutableRawPointer?, Int) -> UnsafeMutableRawPointer? = { p, size in
-    DebugMode.reallocate(p, size, keep: true)
+    MemoryManagers.noteLayer()       // a manager installed over debug mode that calls it is a layer
+    return DebugMode.reallocate(p, size, keep: true)
 }
 private let debugMemsize: @convention(c) (UnsafeMutableRawPointer?) -> Int = { p in
     guard let p else { return 0 }

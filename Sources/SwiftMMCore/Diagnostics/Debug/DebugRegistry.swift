@@ -76,11 +76,11 @@ enum DebugRegistry {
         enqueue(h)
         let full = overLimit
         lock.unlock()
-        if full { evict(all: false) }
+        if full { evict(all: false, label: "found leaving the quarantine by") }
     }
 
     /// Takes blocks out of the quarantine (while it is over its bounds, or all of them), checks and releases them.
-    static func evict(all: Bool) {
+    static func evict(all: Bool, label: StaticString) {
         while true {
             var batch: (UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt)
                 = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -98,7 +98,7 @@ enum DebugRegistry {
             withUnsafeBytes(of: &batch) { slots in
                 for i in 0..<taken {
                     let h = DebugHeaderPointer(bitPattern: slots.load(fromByteOffset: i &* 8, as: UInt.self)).unsafelyUnwrapped
-                    checkAndRelease(h, label: all ? "found at exit by" : "found leaving the quarantine by")
+                    checkAndRelease(h, label: label)
                 }
             }
             if taken < 16 { return }

@@ -76,9 +76,10 @@ enum DebugStacks {
     /// Captures the calling thread's stack, without SwiftMM's frames, into `out` (room for
     /// `DebugLayout.maxFrames`); returns the number of frames kept. 0 while the thread is already capturing.
     static func capture(_ out: RawPointer) -> Int {
-        if swiftmm_shim_debug_busy() != 0 { return 0 }
+        let busy = swiftmm_shim_debug_busy()
+        if busy & DebugBusy.capturing != 0 { return 0 }
         guard let caller = callerFrame() else { return 0 }
-        swiftmm_shim_set_debug_busy(1)
+        swiftmm_shim_set_debug_busy(busy | DebugBusy.capturing)
         let savedErrno = swiftmm_shim_errno()
         var raw: (UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt,
                   UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt, UInt)
@@ -96,7 +97,7 @@ enum DebugStacks {
             return n
         }
         swiftmm_shim_set_errno(savedErrno)
-        swiftmm_shim_set_debug_busy(0)
+        swiftmm_shim_set_debug_busy(busy)
         return kept
     }
 
@@ -126,6 +127,14 @@ struct DebugCurrentStack {
         s.thread = DebugThreads.current()
         return s
     }
+}
+
+/// Bits of the thread-local `swiftmm_tls_debug_busy`.
+enum DebugBusy {
+    /// The thread captures a stack: allocations meanwhile capture none.
+    static let capturing: Int32 = 1
+    /// The thread passes a pointer to a manager installed earlier: if it comes back, it is reported.
+    static let forwarding: Int32 = 2
 }
 
 enum DebugThreads {
