@@ -210,6 +210,15 @@ struct DebugModeTests {
         #expect(!result.standardError.contains("swiftmm: debug"), "\(result.standardError)")
     }
 
+    @Test("fork while threads allocate: no child inherits a held debug lock")
+    func fork() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-fork"), "20"], preload: true,
+                                          environment: ["SMM_DEBUG": "1", "SWIFT_BACKTRACE": "enable=no"])
+        #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
+        #expect(result.standardOutput.contains("20 children, 0 hung, 0 failed"), "\(result.standardOutput)")
+        #expect(!result.standardError.contains("swiftmm: debug"), "\(result.standardError)")
+    }
+
     @Test("real programs give the same output in debug mode", arguments: ["python3", "bash"])
     func realProgram(_ program: String) throws {
         let arguments: [String]
