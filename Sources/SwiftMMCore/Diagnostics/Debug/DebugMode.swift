@@ -108,7 +108,8 @@ enum DebugMode {
     /// replaced: it goes back to that manager (as it does outside debug mode). False when there is none, or when
     /// that manager passed the pointer on to debug mode in the first place.
     private static func freeForeign(_ p: RawPointer) -> Bool {
-        guard let r = ManagerRecord(bitPattern: MemoryManagers.retired.load(ordering: .acquiring)), UInt(bitPattern: r) != record,
+        let retired = MemoryManagers.retired.load(ordering: .acquiring)
+        guard retired != record, retired != MemoryManagers.installed.load(ordering: .acquiring), let r = ManagerRecord(bitPattern: retired),
               let freemem = r.pointee.freemem, let getmem = r.pointee.getmem,
               unsafeBitCast(getmem, to: UInt.self) != unsafeBitCast(debugGetmem, to: UInt.self),
               swiftmm_shim_debug_busy() & DebugBusy.forwarding == 0 else { return false }
