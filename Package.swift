@@ -41,8 +41,10 @@ let package = Package(
             path: "Sources/SwiftMMCore",
             swiftSettings: [
                 .enableExperimentalFeature("Embedded"),
-                // Always optimised (also in debug builds), no stack protector and no frame setup on the fast paths.
-                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=none",
+                // Always optimised (also in debug builds), no stack protector. Frame pointers in functions that call
+                // (Swift emits no unwind tables: debug mode walks its own frames by frame pointer); shrink-wrapping keeps
+                // the frame setup off the fast paths, which return without calling.
+                .unsafeFlags(["-O", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=non-leaf",
                                // valgrind 3.19 cannot read DWARF 5 and gives up on the whole process.
                                "-dwarf-version=4"]),
             ],
@@ -68,6 +70,10 @@ let package = Package(
                           cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include"])]),
         .executableTarget(name: "smm-check-live", path: "Sources/smm-check-live",
                           cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include", "-fno-builtin"])]),
+        .executableTarget(name: "smm-check-debug", path: "Sources/smm-check-debug",
+                          cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include", "-O1", "-fno-builtin", "-fno-optimize-sibling-calls"])],
+                          // Exported names, so that the reported call stacks name the scenario's functions.
+                          linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
         .executableTarget(name: "smm-check-ext", path: "Sources/smm-check-ext", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .testTarget(
             name: "SMMAnalyzerTests",

@@ -22,6 +22,7 @@ struct CFunctions: @unchecked Sendable {
     typealias MemoryMap = @convention(c) (UnsafeMutableRawPointer?, Int) -> Int
     typealias PointerQuery = @convention(c) (UnsafeMutableRawPointer?) -> Int32
     typealias ReportLeaks = @convention(c) (Int32) -> Int
+    typealias CheckHeap = @convention(c) () -> Int32
 
     let malloc: Malloc
     let free: Free
@@ -39,6 +40,7 @@ struct CFunctions: @unchecked Sendable {
     let registerExpectedLeak: PointerQuery
     let unregisterExpectedLeak: PointerQuery
     let reportLeaks: ReportLeaks
+    let checkHeap: CheckHeap
     /// True when SwiftMM serves the process's own malloc.
     let isProcessAllocator: Bool
     let libraryPath: String?
@@ -80,13 +82,14 @@ struct CFunctions: @unchecked Sendable {
               let memoryMap = symbol("smm_memory_map", as: MemoryMap.self),
               let registerExpectedLeak = symbol("smm_register_expected_leak", as: PointerQuery.self),
               let unregisterExpectedLeak = symbol("smm_unregister_expected_leak", as: PointerQuery.self),
-              let reportLeaks = symbol("smm_report_leaks", as: ReportLeaks.self)
+              let reportLeaks = symbol("smm_report_leaks", as: ReportLeaks.self),
+              let checkHeap = symbol("smm_check_heap", as: CheckHeap.self)
         else { return nil }
         return CFunctions(malloc: malloc, free: free, calloc: calloc, realloc: realloc, alignedAlloc: alignedAlloc,
                           usableSize: usableSize, freeSized: freeSized, getStats: getStats, printStats: printStats,
                           collect: collect, heapStatus: heapStatus, state: state, memoryMap: memoryMap,
                           registerExpectedLeak: registerExpectedLeak, unregisterExpectedLeak: unregisterExpectedLeak,
-                          reportLeaks: reportLeaks, isProcessAllocator: isProcessAllocator, libraryPath: path)
+                          reportLeaks: reportLeaks, checkHeap: checkHeap, isProcessAllocator: isProcessAllocator, libraryPath: path)
     }
 }
 

@@ -168,4 +168,9 @@ extension Memory {
     /// Prints the blocks alive now, grouped by size, to a file descriptor; returns how many there are.
     @discardableResult
     public func reportLeaks(to fileDescriptor: Int32 = 2) -> Int { c.reportLeaks(fileDescriptor) }
+
+    /// In debug mode (`SMM_DEBUG=1`): checks the guard bytes of every live block and the fill of every block in the
+    /// quarantine, reports each corrupt block on stderr (then aborts unless `SMM_DEBUG_CONTINUE=1`), and returns how
+    /// many are corrupt. Outside debug mode blocks have no guards: returns 0.
+    public func checkHeap() -> Int { Int(c.checkHeap()) }
 }

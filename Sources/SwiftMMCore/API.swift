@@ -61,11 +61,11 @@ import Synchronization
 }
 
 @c public func smm_free_sized(_ p: UnsafeMutableRawPointer?, _ size: Int) {
-    Allocator.free(p)
+    Allocator.freeSized(p, size: size, alignment: 0)
 }
 
 @c public func smm_free_aligned_sized(_ p: UnsafeMutableRawPointer?, _ alignment: Int, _ size: Int) {
-    Allocator.free(p)
+    Allocator.freeSized(p, size: size, alignment: alignment)
 }
 
 @c public func smm_collect() {

@@ -13,6 +13,13 @@ enum Allocator {
         FastPath.free(unsafeBitCast(p, to: UInt.self))
     }
 
+    /// free_sized, free_aligned_sized, C++ sized delete: `free`, with the size (and alignment, 0 when none) that
+    /// the slow paths pass to debug mode's checks.
+    @inline(__always)
+    static func freeSized(_ p: RawPointer?, size: Int, alignment: Int) {
+        FastPath.freeSized(unsafeBitCast(p, to: UInt.self), size: size, alignment: alignment)
+    }
+
     static func allocateZeroed(_ count: Int, _ size: Int) -> RawPointer? {
         let (total, overflow) = count.multipliedReportingOverflow(by: size)
         if overflow || count < 0 || size < 0 { Platform.setErrno(ENOMEM); return nil }
@@ -20,6 +27,7 @@ enum Allocator {
             var heap = Heap.current
             if !heap.isInitialized {
                 guard let started = Heaps.startThread() else { Platform.setErrno(ENOMEM); return nil }
+                if MemoryManagers.isActive { return MemoryManagers.allocateZeroed(count, size) }   // installed at process start
                 heap = started
             }
             return LargeBlocks.allocate(heap, total, alignment: Geometry.minAlignment, zeroed: true)
@@ -79,6 +87,8 @@ enum Allocator {
         var heap = Heap.current
         if !heap.isInitialized {
             guard let started = Heaps.startThread() else { Platform.setErrno(ENOMEM); return nil }
+            // Debug mode redirects every thread: its aligned blocks are debug blocks too.
+            if DebugMode.isOn { return DebugMode.allocate(size, alignment: alignment, zeroed: false) }
             heap = started
         }
         let rounded = (max(size, 1) &+ alignment &- 1) & ~(alignment &- 1)

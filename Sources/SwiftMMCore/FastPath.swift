@@ -30,7 +30,20 @@ enum FastPath {
     /// Frees the block at `address`; 0 (NULL) is ignored, off the fast path.
     @inline(__always)
     static func free(_ address: UInt) {
-        guard isInSegment(address) else { return LargeBlocks.free(address) }
+        free(address, large: { LargeBlocks.free($0) }, slow: { SlowPath.free($0, $1, $2) })
+    }
+
+    /// `free` whose slow paths also get the size (and alignment) the caller gave: debug mode checks them. The
+    /// fast path is the same instructions.
+    @inline(__always)
+    static func freeSized(_ address: UInt, size: Int, alignment: Int) {
+        free(address, large: { LargeBlocks.freeSized($0, size: size, alignment: alignment) },
+             slow: { SlowPath.freeSized($2, size, $1, $0, alignment: alignment) })
+    }
+
+    @inline(__always)
+    private static func free(_ address: UInt, large: (UInt) -> Void, slow: (Heap, PagePointer, RawPointer) -> Void) {
+        guard isInSegment(address) else { return large(address) }
         let p = RawPointer(bitPattern: address).unsafelyUnwrapped      // not NULL: NULL lies in no segment
         let page = pageOf(address)
         let heap = Heap.current
@@ -46,6 +59,6 @@ enum FastPath {
             }
             return
         }
-        SlowPath.free(heap, page, p)
+        slow(heap, page, p)
     }
 }

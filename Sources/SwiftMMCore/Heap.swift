@@ -127,6 +127,7 @@ enum Heaps {
         if processState.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
             Options.load()
             LiveAnchor.publish()
+            if Options.debug { DebugMode.install() }        // before any block exists: every block is a debug block
             processState.store(2, ordering: .releasing)
             return
         }

@@ -166,6 +166,14 @@ enum LargeBlocks {
         if heap.isInitialized { heap.state.pointee.largeFrees &+= 1 } else { Statistics.unownedLargeFrees.add(1, ordering: .relaxed) }
     }
 
+    /// `free` for free_sized and its kin: the size reaches debug mode's checks when it is on.
+    @inline(never)
+    static func freeSized(_ address: UInt, size: Int, alignment: Int) {
+        guard let p = RawPointer(bitPattern: address) else { return }
+        if DebugMode.takesSizedFree { return DebugMode.free(p, size: size, alignment: alignment) }
+        free(p)
+    }
+
     static func entry(_ p: RawPointer) -> LargeEntry? {
         Locks.large.lock()
         defer { Locks.large.unlock() }

@@ -18,6 +18,14 @@ enum Options {
     nonisolated(unsafe) static var leaksExitCode = -1
     /// File descriptor for reports (stats); stderr unless SMM_STATS_FILE names a file.
     nonisolated(unsafe) static var reportPath: UnsafePointer<CChar>? = nil
+    /// Debug mode (SMM_DEBUG): guards, fill patterns, quarantine and reports with call stacks (Diagnostics/Debug).
+    nonisolated(unsafe) static var debug = false
+    /// SMM_DEBUG_CONTINUE: go on after a debug report instead of aborting.
+    nonisolated(unsafe) static var debugContinue = false
+    /// Freed blocks the debug quarantine holds at most: their bytes (SMM_DEBUG_QUARANTINE) and their number
+    /// (SMM_DEBUG_QUARANTINE_COUNT).
+    nonisolated(unsafe) static var debugQuarantineBytes = 16 &<< 20
+    nonisolated(unsafe) static var debugQuarantineCount = 16384
 
     static func load() {
         verbose = flag("SMM_VERBOSE", verbose)
@@ -30,6 +38,10 @@ enum Options {
         reportLeaks = flag("SMM_REPORT_LEAKS", reportLeaks)
         leakFile = Platform.environment("SMM_LEAK_FILE")
         if Platform.environment("SMM_LEAKS_EXIT_CODE") != nil { leaksExitCode = min(number("SMM_LEAKS_EXIT_CODE", -1, sizeSuffixes: false), 255) }
+        debug = flag("SMM_DEBUG", debug)
+        debugContinue = flag("SMM_DEBUG_CONTINUE", debugContinue)
+        debugQuarantineBytes = number("SMM_DEBUG_QUARANTINE", debugQuarantineBytes, sizeSuffixes: true)
+        debugQuarantineCount = number("SMM_DEBUG_QUARANTINE_COUNT", debugQuarantineCount, sizeSuffixes: false)
         if verbose { printOptions() }
     }
 
@@ -97,6 +109,12 @@ enum Options {
         out.text("  SMM_LARGE_CACHE="); out.bytes(largeCache); out.text("\n")
         out.text("  SMM_REPORT_LEAKS="); out.int(reportLeaks ? 1 : 0); out.text("\n")
         out.text("  SMM_LEAKS_EXIT_CODE="); out.int(leaksExitCode); out.text("\n")
+        out.text("  SMM_DEBUG="); out.int(debug ? 1 : 0); out.text("\n")
+        if debug {
+            out.text("  SMM_DEBUG_CONTINUE="); out.int(debugContinue ? 1 : 0); out.text("\n")
+            out.text("  SMM_DEBUG_QUARANTINE="); out.bytes(debugQuarantineBytes); out.text("\n")
+            out.text("  SMM_DEBUG_QUARANTINE_COUNT="); out.int(debugQuarantineCount); out.text("\n")
+        }
         out.text("  SMM_STATS_FILE="); if let p = reportPath { out.cString(p, limit: 256) } else { out.text("(stderr)") }
         out.text("\n")
         out.flush()

@@ -209,6 +209,47 @@ enum Platform {
             return n
         }
     }
+    // MARK: Debug mode (SMM_DEBUG)
+
+    /// The calling function's frame pointer.
+    static func framePointer() -> UInt { UInt(bitPattern: swiftmm_shim_frame_pointer()) }
+
+    /// The return addresses of the stack (innermost first, at most `capacity`) from the frame whose canonical frame
+    /// address is `cfa` and whose rbp is `rbp` on, by glibc's backtrace (DWARF unwinding). The first call loads
+    /// libgcc_s, which allocates.
+    static func backtrace(from cfa: UInt, rbp: UInt, _ buffer: UnsafeMutablePointer<UnsafeMutableRawPointer?>, _ capacity: Int) -> Int {
+        Int(swiftmm_shim_backtrace_from(buffer, Int32(capacity), UnsafeRawPointer(bitPattern: cfa), UnsafeRawPointer(bitPattern: rbp)))
+    }
+
+    /// Writes one line naming the code at `address` ("file(symbol+offset)[address]") to `fd`, without allocating.
+    static func printCodeAddress(_ address: UInt, _ fd: Int32) {
+        var frame = UnsafeMutableRawPointer(bitPattern: address)
+        withUnsafePointer(to: &frame) { backtrace_symbols_fd($0, 1, fd) }
+    }
+
+    /// libswiftmm.so itself, from its ELF program headers in memory: the range of its loaded segments, and its
+    /// unwind table index (.eh_frame_hdr; it covers the C shim only: Swift code has no unwind tables).
+    static func ownImage() -> (start: UInt, end: UInt, unwindIndex: UInt) {
+        let header = UnsafeRawPointer(swiftmm_shim_image_header().unsafelyUnwrapped)
+        let ehdr = header.assumingMemoryBound(to: Elf64_Ehdr.self)
+        let phdrs = (header + Int(ehdr.pointee.e_phoff)).assumingMemoryBound(to: Elf64_Phdr.self)
+        var bias = UInt(bitPattern: header)
+        var low = UInt.max
+        var high: UInt = 0
+        var index: UInt = 0
+        for i in 0..<Int(ehdr.pointee.e_phnum) {
+            let ph = phdrs[i]
+            if ph.p_type == UInt32(PT_LOAD) {
+                if ph.p_offset == 0 { bias = UInt(bitPattern: header) &- UInt(ph.p_vaddr) }
+                low = min(low, UInt(ph.p_vaddr))
+                high = max(high, UInt(ph.p_vaddr &+ ph.p_memsz))
+            } else if ph.p_type == UInt32(PT_GNU_EH_FRAME) {
+                index = UInt(ph.p_vaddr)
+            }
+        }
+        if high == 0 { return (0, 0, 0) }
+        return (bias &+ low, bias &+ high, index == 0 ? 0 : bias &+ index)
+    }
 }
 
 /// The names SwiftMM gives its mappings; `/proc/PID/maps` shows them as `[anon:swiftmm-…]`.

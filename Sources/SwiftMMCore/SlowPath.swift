@@ -10,6 +10,8 @@ enum SlowPath {
         if !heap.isInitialized {
             if MemoryManagers.isActive { return MemoryManagers.allocate(size) }   // a custom memory manager
             guard let started = Heaps.startThread() else { Platform.setErrno(ENOMEM); return nil }
+            // A manager installed meanwhile (SMM_DEBUG's, when the process just started) takes the first block too.
+            if MemoryManagers.isActive { return MemoryManagers.allocate(size) }
             heap = started
         }
         if UInt(bitPattern: size) > UInt(Geometry.mediumMax) {
@@ -135,6 +137,14 @@ enum SlowPath {
         }
         pushRemote(page, block, owner: owner)
         if heap.isInitialized { heap.freeCount &+= 1 } else { Statistics.unownedFrees.add(1, ordering: .relaxed) }
+    }
+
+    /// `free` for free_sized and its kin: the size reaches debug mode's checks when it is on. (The parameter order
+    /// keeps the pointer and the size in the registers they arrive in: no move on the fast path.)
+    @inline(never)
+    static func freeSized(_ p: RawPointer, _ size: Int, _ page: PagePointer, _ heap: Heap, alignment: Int) {
+        if DebugMode.takesSizedFree { return DebugMode.free(p, size: size, alignment: alignment) }
+        free(heap, page, p)
     }
 
     private static func returnToQueue(_ heap: Heap, _ page: PagePointer) {

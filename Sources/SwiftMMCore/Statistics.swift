@@ -110,9 +110,10 @@ enum Statistics {
     Statistics.print(fd)
 }
 
-/// At exit: the statistics summary (SMM_STATS), then the leak report (SMM_REPORT_LEAKS), which may end the
+/// At exit: debug mode's last check, the statistics summary (SMM_STATS), then the leak report (SMM_REPORT_LEAKS), which may end the
 /// process with SMM_LEAKS_EXIT_CODE.
 @c public func swiftmm_core_process_exit() {
+    DebugMode.atExit()      // checks the quarantine, and empties it before the leak report
     if Options.stats {
         var fd: Int32 = 2
         if let path = Options.reportPath {

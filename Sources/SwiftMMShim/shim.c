@@ -66,3 +66,42 @@ void swiftmm_shim_each_image_segment(void (*visit)(uintptr_t, uintptr_t, const c
 void *swiftmm_shim_global_symbol(const char *symbol) {
     return dlsym(RTLD_DEFAULT, symbol);
 }
+
+// Debug mode (SMM_DEBUG=1).
+__thread int swiftmm_tls_debug_busy __attribute__((tls_model("initial-exec"))) = 0;
+
+// rbp at the call: the caller's frame pointer.
+__asm__(
+    ".text\n"
+    ".globl swiftmm_shim_frame_pointer\n"
+    ".hidden swiftmm_shim_frame_pointer\n"
+    ".type swiftmm_shim_frame_pointer, @function\n"
+    "swiftmm_shim_frame_pointer:\n"
+    "    .cfi_startproc\n"
+    "    movq %rbp, %rax\n"
+    "    ret\n"
+    "    .cfi_endproc\n"
+    ".size swiftmm_shim_frame_pointer, .-swiftmm_shim_frame_pointer\n");
+
+// backtrace() called with unwind information that makes the unwinder continue in the frame at `cfa` instead of in
+// the caller: CFA = the saved cfa, return address at CFA - 8 (the CIE's rule), rbp = the saved rbp.
+__asm__(
+    ".text\n"
+    ".globl swiftmm_shim_backtrace_from\n"
+    ".hidden swiftmm_shim_backtrace_from\n"
+    ".type swiftmm_shim_backtrace_from, @function\n"
+    "swiftmm_shim_backtrace_from:\n"
+    "    .cfi_startproc\n"
+    "    subq $24, %rsp\n"
+    "    .cfi_def_cfa_offset 32\n"
+    "    movq %rdx, 0(%rsp)\n"
+    "    movq %rcx, 8(%rsp)\n"
+    "    .cfi_escape 0x0f, 0x03, 0x77, 0x00, 0x06\n"   /* DW_CFA_def_cfa_expression: DW_OP_breg7 0; DW_OP_deref */
+    "    .cfi_escape 0x10, 0x06, 0x02, 0x77, 0x08\n"   /* DW_CFA_expression rbp: DW_OP_breg7 8 */
+    "    call backtrace@PLT\n"
+    "    addq $24, %rsp\n"
+    "    .cfi_def_cfa %rsp, 8\n"
+    "    .cfi_same_value %rbp\n"
+    "    ret\n"
+    "    .cfi_endproc\n"
+    ".size swiftmm_shim_backtrace_from, .-swiftmm_shim_backtrace_from\n");

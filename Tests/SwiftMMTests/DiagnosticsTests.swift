@@ -116,5 +116,11 @@ extension InProcess {
         #expect(decoded == state)
         #expect(try JSONDecoder().decode([MemoryRegion].self, from: JSONEncoder().encode(map)) == map)
     }
+
+    @Test("through the Swift API: the heap check has nothing to check outside debug mode")
+    func checkHeapOutsideDebugMode() throws {
+        setenv("SWIFTMM_LIBRARY", try BuildProducts.library, 1)
+        #expect(try Memory().checkHeap() == 0)
+    }
     }
 }

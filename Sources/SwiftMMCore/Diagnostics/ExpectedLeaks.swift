@@ -17,6 +17,7 @@ enum ExpectedLeaks {
 
     /// The start of the live block holding `p`, or nil when SwiftMM does not own such a block.
     static func blockStart(_ p: RawPointer) -> UInt? {
+        if DebugMode.isOn, let raw = DebugMode.rawBlock(p) { return blockStart(RawPointer(bitPattern: raw).unsafelyUnwrapped) }
         let address = UInt(bitPattern: p)
         if isInSegment(address) {
             let page = pageOf(address)

@@ -11,6 +11,9 @@
 // TLS says, so an installed manager can chain to it. A manager that does so is a layer: from its first call
 // into SwiftMM's record on, it also receives the frees of blocks SwiftMM owns (and passes on those it did not
 // allocate); a manager that never calls SwiftMM only receives the frees of pointers SwiftMM does not own.
+//
+// Debug mode (SMM_DEBUG=1, Diagnostics/Debug) is such a layer, installed when the process starts; while it is on,
+// it stands for SwiftMM's own record (smm_set_memory_manager restoring SwiftMM reinstalls it).
 import SwiftMMShim
 import Synchronization
 
@@ -52,11 +55,11 @@ enum MemoryManagers {
         if isActive && layered.load(ordering: .relaxed) == 0 { layered.store(1, ordering: .relaxed) }
     }
 
-    /// True when `p` lies in a block of SwiftMM's three tiers.
+    /// True when `p` lies in a block of SwiftMM's three tiers (a large block: its start, or a debug block in it).
     static func ownsBlock(_ p: RawPointer) -> Bool {
         let address = UInt(bitPattern: p)
         if isInSegment(address) { return pageOf(address).pointee.owner != 0 }
-        return LargeBlocks.entry(p) != nil
+        return LargeBlocks.entry(p) != nil || (DebugMode.isOn && DebugMode.rawBlock(p) != nil)
     }
 
     // MARK: routing (slow paths only)
@@ -77,13 +80,14 @@ enum MemoryManagers {
         if layered.load(ordering: .relaxed) != 0, let r = record, let freemem = r.pointee.freemem {
             return call(r) { freemem(p) }
         }
+        if DebugMode.isOn { return DebugMode.free(p, size: -1, alignment: 0) }   // a manager over debug mode's
         ExtendedThreads.direct(()) { Allocator.free(p) }
     }
 
     /// free, on a redirected thread, of a pointer outside the segments.
     @inline(never)
     static func freeOutsideSegments(_ p: RawPointer) {
-        if LargeBlocks.entry(p) != nil { return freeOwned(p) }
+        if ownsBlock(p) { return freeOwned(p) }
         guard let r = record, let freemem = r.pointee.freemem else {
             return ExtendedThreads.direct(()) { Allocator.free(p) }
         }
@@ -105,6 +109,7 @@ enum MemoryManagers {
         if size == 0 { Allocator.free(p); return nil }
         guard let r = record else { return ExtendedThreads.direct(nil) { Allocator.reallocate(p, size) } }
         if ownsBlock(p) && (layered.load(ordering: .relaxed) == 0 || r.pointee.reallocmem == nil) {
+            if DebugMode.isOn { return DebugMode.reallocate(p, size, keep: true) }       // a debug block
             return ExtendedThreads.direct(nil) { Allocator.reallocate(p, size) }
         }
         if let reallocmem = r.pointee.reallocmem { return call(r) { reallocmem(p, size) } }
@@ -117,6 +122,7 @@ enum MemoryManagers {
     }
 
     static func usableSize(_ p: RawPointer) -> Int {
+        if DebugMode.isOn, let size = DebugMode.usableSize(p) { return size }
         if ownsBlock(p) { return Allocator.usableSize(p) }
         guard let r = record, let memsize = r.pointee.memsize else { return 0 }
         return call(r) { memsize(p) }
@@ -196,6 +202,8 @@ private let defaultHeapStatus: @convention(c) (UnsafeMutablePointer<smm_heap_sta
     } ?? true
     if isDefault {
         ExtendedThreads.lock.lock()
+        // In debug mode, SwiftMM's own is the debug layer: every block SwiftMM holds is a debug block.
+        if DebugMode.isOn { DebugMode.activateLocked(); ExtendedThreads.lock.unlock(); return 0 }
         MemoryManagers.installed.store(0, ordering: .sequentiallyConsistent)
         ExtendedThreads.lock.unlock()
         return 0

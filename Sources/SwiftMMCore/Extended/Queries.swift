@@ -19,12 +19,14 @@ enum Queries {
             info.size = size
             info.tier = Int32(size <= Geometry.smallMax ? SMM_TIER_SMALL : SMM_TIER_MEDIUM)
             info.thread_id = Heap(RawPointer(bitPattern: owner & ~PageFlag.mask).unsafelyUnwrapped).state.pointee.threadID
+            debugBlock(p, &info)
             return finish(p, &info)
         }
         if let entry = largeContaining(p) {
             info.tier = Int32(SMM_TIER_LARGE)
             info.base = RawPointer(bitPattern: entry.address)
             info.size = entry.mapSize
+            debugBlock(p, &info)
             return finish(p, &info)
         }
         if let region = Regions.containing(p) {
@@ -48,6 +50,32 @@ enum Queries {
         return finish(p, &info)
     }
 
+    /// Debug mode: a pointer into a live debug block describes that block (the pointer handed out, the size asked for).
+    private static func debugBlock(_ p: UInt, _ info: inout smm_memory_info) {
+        guard DebugMode.isOn, let base = info.base, let h = DebugLookup.containing(p, blockStart: UInt(bitPattern: base), blockSize: info.size),
+              h.pointee.state == DebugState.live else { return }
+        info.base = RawPointer(bitPattern: h.pointee.user)
+        info.size = h.pointee.size
+    }
+
+    /// Debug mode: whether `p` lies in the data of a live debug block; nil when it is in no debug block.
+    private static func ownsDebug(_ p: UInt) -> Bool? {
+        guard DebugMode.isOn else { return nil }
+        var info = smm_memory_info()
+        if isInSegment(p) {
+            let page = pageOf(p)
+            guard page.pointee.owner != 0, let start = page.pointee.start else { return nil }
+            let size = page.pointee.blockSize
+            info.base = start + (Int(p &- UInt(bitPattern: start)) / size) &* size
+            info.size = size
+        } else if let entry = largeContaining(p) {
+            info.base = RawPointer(bitPattern: entry.address)
+            info.size = entry.mapSize
+        }
+        guard let base = info.base, let h = DebugLookup.containing(p, blockStart: UInt(bitPattern: base), blockSize: info.size) else { return nil }
+        return h.pointee.state == DebugState.live && p >= h.pointee.user && p <= h.pointee.user &+ UInt(h.pointee.size)
+    }
+
     private static func finish(_ p: UInt, _ info: inout smm_memory_info) -> Int32 {
         info.rights = MapsReader.rights(p)
         return info.tier
@@ -66,6 +94,7 @@ enum Queries {
 
     static func owns(_ p: UInt) -> Bool {
         if p == 0 { return false }
+        if let live = ownsDebug(p) { return live }
         if isInSegment(p) {
             let page = pageOf(p)
             guard page.pointee.owner != 0, let start = page.pointee.start, let next = page.pointee.bumpNext else { return false }
@@ -78,6 +107,7 @@ enum Queries {
 
     static func minimize() -> Int {
         let before = OSCounters.committed.load(ordering: .relaxed)
+        DebugMode.emptyQuarantine()
         if let heap = ExtendedThreads.ownHeap() ?? (Heap.current.isInitialized ? Heap.current : nil) {
             SlowPath.collectRemoteFrees(heap)
             Segments.purge(heap, now: Platform.nowNanoseconds(), force: true)

@@ -5,6 +5,7 @@
 import SwiftMMShim
 
 @c public func smm_reget(_ p: UnsafeMutableRawPointer?, _ size: Int) -> UnsafeMutableRawPointer? {
+    if DebugMode.isOn { return DebugMode.reallocate(p, size, keep: false) }
     // A block of an installed memory manager: a fresh block, then free it (nothing to keep).
     if MemoryManagers.isActive, let p, !MemoryManagers.ownsBlock(p) {
         if size == 0 { Allocator.free(p); return nil }

@@ -106,11 +106,16 @@ enum ExtendedThreads {
 }
 
 /// The extended API's locks around fork, in order: a locked memory manager's calls may reach the core's locks
-/// (so its lock comes first); the region registry is a leaf.
+/// (so its lock comes first); debug mode's registry and report locks are never held while another is taken; the
+/// region registry is a leaf.
 enum ExtendedLocks {
-    static func lockBeforeCore() { MemoryManagers.callLock.lock(); ExtendedThreads.lock.lock() }
+    static func lockBeforeCore() { MemoryManagers.callLock.lock(); ExtendedThreads.lock.lock(); DebugRegistry.lock.lock(); DebugReport.lock.lock() }
     static func lockAfterCore() { Regions.lock.lock() }
     static func unlockAfterCore() { Regions.lock.unlock() }
-    static func unlockBeforeCore() { ExtendedThreads.lock.unlock(); MemoryManagers.callLock.unlock() }
-    static func reset() { Regions.lock.reset(); ExtendedThreads.lock.reset(); MemoryManagers.callLock.reset() }
+    static func unlockBeforeCore() {
+        DebugReport.lock.unlock(); DebugRegistry.lock.unlock(); ExtendedThreads.lock.unlock(); MemoryManagers.callLock.unlock()
+    }
+    static func reset() {
+        Regions.lock.reset(); DebugReport.lock.reset(); DebugRegistry.lock.reset(); ExtendedThreads.lock.reset(); MemoryManagers.callLock.reset()
+    }
 }

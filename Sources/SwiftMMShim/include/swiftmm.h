@@ -212,6 +212,15 @@ typedef struct {
 /** The live-state anchor of this library (see smm_live_anchor_t). */
 extern smm_live_anchor_t smm_live_anchor;
 
+/* ---- Debug mode (SMM_DEBUG=1) ----------------------------------------------------------------------- */
+
+/** Checks the heap in debug mode (SMM_DEBUG=1): the guard bytes of every live block and the guard bytes and
+ *  freed fill of every block in the quarantine (a changed fill is a write after free). Each corrupt block is
+ *  reported on stderr (address, size, allocation number, threads and call stacks); then the process aborts
+ *  unless SMM_DEBUG_CONTINUE=1. Returns the number of corrupt blocks found (0: healthy).
+ *  Outside debug mode blocks carry no guards: returns 0 without checking anything. */
+int smm_check_heap(void);
+
 /* ===================================================================================================
  * Extended API (issue 6): pluggable memory manager, aligned allocation, reget, memory blocks, pages,
  * JIT heaps and queries. In the line of Free Pascal's TMemoryManager and BrainMM's extended API.

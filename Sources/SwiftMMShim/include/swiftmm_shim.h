@@ -19,6 +19,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include "swiftmm.h"
+#include <execinfo.h>
+#include <elf.h>
 
 /// Entries in a heap's direct table: one per 16-byte step up to 1 KiB (index = (size + 15) >> 4).
 #define SMM_DIRECT_ENTRIES 65
@@ -83,5 +85,25 @@ static inline void **swiftmm_shim_tls_heap_slot(void) { return &swiftmm_tls_heap
 int swiftmm_shim_memfd(const char *name);
 /// open(2) read-only (open is variadic).
 int swiftmm_shim_open_read(const char *path);
+
+
+// Debug mode (SMM_DEBUG=1).
+/// Bit 0 set while the thread captures a call stack: allocations made meanwhile (glibc's backtrace loads
+/// libgcc_s on its first call, which allocates) are tracked without capturing a stack in turn. Bit 1 set while
+/// it passes a foreign pointer to a manager installed earlier (DebugBusy in DebugStacks.swift).
+extern __thread int swiftmm_tls_debug_busy __attribute__((tls_model("initial-exec"), visibility("hidden")));
+static inline __attribute__((always_inline)) int swiftmm_shim_debug_busy(void) { return swiftmm_tls_debug_busy; }
+static inline __attribute__((always_inline)) void swiftmm_shim_set_debug_busy(int busy) { swiftmm_tls_debug_busy = busy; }
+/// The calling function's frame pointer (the Swift core keeps frame pointers in functions that call).
+void *swiftmm_shim_frame_pointer(void);
+/// glibc's backtrace, with the frames from the caller inward left out: the unwinder continues in the frame whose
+/// canonical frame address is `cfa` (its return address at cfa - 8) with rbp = `rbp`. Swift code has no unwind
+/// tables (only frame pointers), so SwiftMM's own frames are walked by frame pointer and this hands the rest to
+/// the DWARF unwinder.
+int swiftmm_shim_backtrace_from(void **buffer, int size, const void *cfa, const void *rbp);
+/// The ELF header of libswiftmm.so itself (provided by the linker): where its own code lies, so that call
+/// stacks can leave SwiftMM's frames out.
+extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+static inline const void *swiftmm_shim_image_header(void) { return __ehdr_start; }
 
 #endif
