@@ -51,7 +51,7 @@ let package = Package(
             linkerSettings: embeddedLinkFlags
         ),
         .target(name: "SwiftMM", path: "Sources/SwiftMM"),
-        .target(name: "SMMAnalyzer", path: "Sources/SMMAnalyzer"),
+        .target(name: "SMMAnalyzer", dependencies: ["SwiftMM"], path: "Sources/SMMAnalyzer"),
         .executableTarget(
             name: "smm",
             dependencies: [
@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(name: "smm-check-ext", path: "Sources/smm-check-ext", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .testTarget(
             name: "SMMAnalyzerTests",
-            dependencies: ["SMMAnalyzer"],
+            dependencies: ["SMMAnalyzer", "SwiftMM"],
             path: "Tests/SMMAnalyzerTests",
             resources: [.copy("Fixtures")]
         ),

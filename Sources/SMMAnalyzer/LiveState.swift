@@ -1,6 +1,8 @@
-/// The live state of a process that uses SwiftMM, read from outside (`smm state PID`). The three parts carry the
-/// same figures, under the same names, as the in-process reports of the Swift API (`Memory.heapStatus`,
-/// `Memory.state`, `Memory.memoryMap`) and of the C API (`smm_heap_status`, `smm_state`, `smm_memory_map`).
+import SwiftMM
+
+/// The live state of a process that uses SwiftMM, read from outside (`smm state PID`). The three parts are the
+/// Swift API's own values (`Memory.heapStatus`, `Memory.state`, `Memory.memoryMap`), with the figures of the C
+/// API (`smm_heap_status`, `smm_state`, `smm_memory_map`).
 public struct LiveState: Codable, Equatable, Sendable {
     /// The process read.
     public var pid: Int32
@@ -21,46 +23,21 @@ public struct LiveState: Codable, Equatable, Sendable {
     public var heaps: Int
     public var segments: Int
     /// Heap status (`smm_heap_status`).
-    public var heapStatus: LiveHeapStatus
+    public var heapStatus: HeapStatus
     /// The state per size class (`smm_state`).
-    public var state: LiveMemoryManagerState
+    public var state: MemoryManagerState
     /// SwiftMM's own regions (`smm_memory_map`).
-    public var memoryMap: [LiveMemoryRegion]
+    public var memoryMap: [MemoryRegion]
 }
 
-/// Heap status in the style of Free Pascal's `TFPCHeapStatus`. Bytes throughout.
-public struct LiveHeapStatus: Codable, Equatable, Sendable {
-    public var reserved: UInt64
-    public var committed: UInt64
-    public var allocated: UInt64
-    public var free: UInt64
-    public var overhead: UInt64
-    public var currentUse: UInt64
-    public var peakUse: UInt64
-}
-
-/// The tier of a block: the names of the Swift API's `Tier`.
-public enum LiveTier: String, Codable, Sendable {
-    case small, medium, large, none
-}
-
-/// One size class, or a tier's total (`classIndex` nil), in the style of FastMM's `GetMemoryManagerState`.
-public struct LiveSizeClassState: Codable, Equatable, Sendable {
-    public var tier: LiveTier
-    public var classIndex: Int?
-    public var blockSize: UInt64
-    public var usableSize: UInt64
-    public var blocksAllocated: UInt64
-    public var bytesAllocated: UInt64
-    public var bytesReserved: UInt64
-    public var bytesCommitted: UInt64
-
-    static func total(_ tier: LiveTier) -> LiveSizeClassState {
-        LiveSizeClassState(tier: tier, classIndex: nil, blockSize: 0, usableSize: 0, blocksAllocated: 0,
-                           bytesAllocated: 0, bytesReserved: 0, bytesCommitted: 0)
+extension SizeClassState {
+    /// A tier's total, all figures 0.
+    static func total(_ tier: Tier) -> SizeClassState {
+        SizeClassState(tier: tier, classIndex: nil, blockSize: 0, usableSize: 0, blocksAllocated: 0,
+                       bytesAllocated: 0, bytesReserved: 0, bytesCommitted: 0)
     }
 
-    mutating func add(_ other: LiveSizeClassState) {
+    mutating func add(_ other: SizeClassState) {
         blocksAllocated &+= other.blocksAllocated
         bytesAllocated &+= other.bytesAllocated
         bytesReserved &+= other.bytesReserved
@@ -68,47 +45,20 @@ public struct LiveSizeClassState: Codable, Equatable, Sendable {
     }
 }
 
-/// Every size class, the tier totals and the efficiency (allocated / committed).
-public struct LiveMemoryManagerState: Codable, Equatable, Sendable {
-    public var classes: [LiveSizeClassState]
-    public var smallTotal: LiveSizeClassState
-    public var mediumTotal: LiveSizeClassState
-    public var largeTotal: LiveSizeClassState
-    public var allocated: UInt64
-    public var committed: UInt64
-    public var efficiency: Double
-}
-
-/// One region of SwiftMM's own memory, in the style of FastMM's `GetMemoryMap`.
-public struct LiveMemoryRegion: Codable, Equatable, Sendable {
-    public enum Use: String, Codable, Sendable {
-        case allocated, free, decommitted, metadata
-    }
-    public var address: UInt64
-    public var size: UInt64
-    public var tier: LiveTier
-    public var classIndex: Int?
-    public var use: Use
-    /// Live blocks in a page (1 for a large block).
-    public var blocksInUse: UInt32
-    /// The block size of a page, or the requested size of a large block.
-    public var blockSize: UInt64
-}
-
 extension LiveState {
     /// The figures of a heap walk, computed as the core computes its own reports (Diagnostics/HeapReport.swift,
     /// MemoryMap.swift): the same sums over the same page descriptors.
     static func figures(_ walk: LiveHeapWalk, layout: LiveLayout)
-        -> (status: LiveHeapStatus, state: LiveMemoryManagerState, map: [LiveMemoryRegion]) {
-        func tier(_ classIndex: Int) -> LiveTier {
+        -> (status: HeapStatus, state: MemoryManagerState, map: [MemoryRegion]) {
+        func tier(_ classIndex: Int) -> Tier {
             classIndex < layout.classBlockSizes.count && layout.classBlockSizes[classIndex] <= layout.smallMax ? .small : .medium
         }
         var classes = layout.classBlockSizes.enumerated().map { index, size in
-            LiveSizeClassState(tier: tier(index), classIndex: index, blockSize: size, usableSize: size, blocksAllocated: 0,
+            SizeClassState(tier: tier(index), classIndex: index, blockSize: size, usableSize: size, blocksAllocated: 0,
                                bytesAllocated: 0, bytesReserved: 0, bytesCommitted: 0)
         }
-        var map: [LiveMemoryRegion] = walk.segments.map {
-            LiveMemoryRegion(address: $0.address, size: layout.sliceSize, tier: .none, classIndex: nil, use: .metadata,
+        var map: [MemoryRegion] = walk.segments.map {
+            MemoryRegion(address: $0.address, size: layout.sliceSize, tier: .none, classIndex: nil, use: .metadata,
                              blocksInUse: 0, blockSize: 0)
         }
         for segment in walk.segments {
@@ -119,35 +69,35 @@ extension LiveState {
                     classes[page.classIndex].bytesAllocated &+= page.used &* page.blockSize
                     classes[page.classIndex].bytesReserved &+= page.bytes
                     classes[page.classIndex].bytesCommitted &+= page.touched
-                    map.append(LiveMemoryRegion(address: page.start, size: page.bytes, tier: tier(page.classIndex),
+                    map.append(MemoryRegion(address: page.start, size: page.bytes, tier: tier(page.classIndex),
                                                 classIndex: page.classIndex, use: .allocated,
                                                 blocksInUse: UInt32(truncatingIfNeeded: page.used), blockSize: page.blockSize))
                 case .free(let start, let bytes, let committed):
-                    map.append(LiveMemoryRegion(address: start, size: bytes, tier: .none, classIndex: nil,
+                    map.append(MemoryRegion(address: start, size: bytes, tier: .none, classIndex: nil,
                                                 use: committed ? .free : .decommitted, blocksInUse: 0, blockSize: 0))
                 }
             }
         }
-        var small = LiveSizeClassState.total(.small), medium = LiveSizeClassState.total(.medium)
+        var small = SizeClassState.total(.small), medium = SizeClassState.total(.medium)
         for c in classes { if c.tier == .small { small.add(c) } else { medium.add(c) } }
-        var large = LiveSizeClassState.total(.large)
+        var large = SizeClassState.total(.large)
         for entry in walk.largeBlocks {
             large.blocksAllocated &+= 1
             large.bytesAllocated &+= entry.mapSize
             large.bytesReserved &+= entry.mapSize
             large.bytesCommitted &+= entry.mapSize
-            map.append(LiveMemoryRegion(address: entry.address, size: entry.mapSize, tier: .large, classIndex: nil,
+            map.append(MemoryRegion(address: entry.address, size: entry.mapSize, tier: .large, classIndex: nil,
                                         use: .allocated, blocksInUse: 1, blockSize: entry.size))
         }
         let allocated = small.bytesAllocated &+ medium.bytesAllocated &+ large.bytesAllocated
         let committed = UInt64(max(0, walk.committed))
-        let state = LiveMemoryManagerState(classes: classes, smallTotal: small, mediumTotal: medium, largeTotal: large,
+        let state = MemoryManagerState(classes: classes, smallTotal: small, mediumTotal: medium, largeTotal: large,
                                            allocated: allocated, committed: committed,
                                            efficiency: committed == 0 ? 0 : Double(allocated) / Double(committed))
         let overhead = UInt64(walk.segments.count) &* layout.sliceSize &+ UInt64(walk.heaps) &* layout.heapBytes
             &+ walk.largeCapacity &* UInt64(layout.largeEntryStride)
         let used = allocated &+ overhead
-        let status = LiveHeapStatus(reserved: UInt64(max(0, walk.reserved)), committed: committed, allocated: allocated,
+        let status = HeapStatus(reserved: UInt64(max(0, walk.reserved)), committed: committed, allocated: allocated,
                                     free: committed > used ? committed &- used : 0, overhead: overhead, currentUse: allocated,
                                     peakUse: max(UInt64(max(0, walk.peakInUse)), allocated))
         return (status, state, map)

@@ -1,3 +1,4 @@
+import SwiftMM
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -82,8 +83,8 @@ public struct LiveStateReader: Sendable {
         }
         var state = LiveState(pid: pid, command: command, library: library, libraryVersion: "", layoutVersion: Int(LiveLayout.version),
                               capturedAt: capturedAt, consistent: true, attempts: 0, heaps: 0, segments: 0,
-                              heapStatus: LiveHeapStatus(reserved: 0, committed: 0, allocated: 0, free: 0, overhead: 0, currentUse: 0, peakUse: 0),
-                              state: LiveMemoryManagerState(classes: [], smallTotal: .total(.small), mediumTotal: .total(.medium),
+                              heapStatus: HeapStatus(reserved: 0, committed: 0, allocated: 0, free: 0, overhead: 0, currentUse: 0, peakUse: 0),
+                              state: MemoryManagerState(classes: [], smallTotal: .total(.small), mediumTotal: .total(.medium),
                                                             largeTotal: .total(.large), allocated: 0, committed: 0, efficiency: 0),
                               memoryMap: [])
         // Before its first heap the process has allocated nothing through SwiftMM: the empty state.

@@ -1,3 +1,5 @@
+import SwiftMM
+
 /// Renders a process's live state as terminal text: the heap status, the size classes in use with the tier
 /// totals, and the memory map of SwiftMM's own regions.
 public struct LiveStateRenderer {
@@ -22,7 +24,7 @@ public struct LiveStateRenderer {
     private func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
     /// The heap status, one figure a line.
-    public func heapStatus(_ status: LiveHeapStatus) -> String {
+    public func heapStatus(_ status: HeapStatus) -> String {
         var table = TextTable(headings: ["", "", ""], rightAligned: [1])
         let rows: [(String, UInt64, String)] = [
             ("reserved", status.reserved, "address space mapped from the OS"),
@@ -39,10 +41,10 @@ public struct LiveStateRenderer {
     }
 
     /// The size classes with pages, then the tier totals and the efficiency.
-    public func sizeClasses(_ state: LiveMemoryManagerState) -> String {
+    public func sizeClasses(_ state: MemoryManagerState) -> String {
         var table = TextTable(headings: ["  Tier", "Class", "Block size", "Blocks in use", "Allocated", "Reserved", "Committed"],
                               rightAligned: [1, 2, 3, 4, 5, 6])
-        func row(_ c: LiveSizeClassState, _ label: String? = nil) -> [String] {
+        func row(_ c: SizeClassState, _ label: String? = nil) -> [String] {
             ["  " + c.tier.rawValue, label ?? c.classIndex.map(String.init) ?? "total", label == nil ? String(c.blockSize) : "",
              String(c.blocksAllocated), ByteFormat.string(c.bytesAllocated), ByteFormat.string(c.bytesReserved),
              ByteFormat.string(c.bytesCommitted)]
@@ -54,7 +56,7 @@ public struct LiveStateRenderer {
     }
 
     /// Every region: segment headers, pages, free slice runs and large blocks.
-    public func memoryMap(_ regions: [LiveMemoryRegion]) -> String {
+    public func memoryMap(_ regions: [MemoryRegion]) -> String {
         var table = TextTable(headings: ["  Address", "Size", "Tier", "Class", "Block size", "Blocks", "Use"], rightAligned: [1, 3, 4, 5])
         for r in regions {
             let use: String

@@ -14,6 +14,17 @@ public struct HeapStatus: Sendable, Equatable, Codable {
     public var currentUse: UInt64
     /// The highest use seen.
     public var peakUse: UInt64
+
+    /// Creates a heap status from its figures.
+    public init(reserved: UInt64, committed: UInt64, allocated: UInt64, free: UInt64, overhead: UInt64, currentUse: UInt64, peakUse: UInt64) {
+        self.reserved = reserved
+        self.committed = committed
+        self.allocated = allocated
+        self.free = free
+        self.overhead = overhead
+        self.currentUse = currentUse
+        self.peakUse = peakUse
+    }
 }
 
 /// The tier a block belongs to.
@@ -50,6 +61,18 @@ public struct SizeClassState: Sendable, Equatable, Codable {
     public var bytesReserved: UInt64
     /// Of which handed out at least once.
     public var bytesCommitted: UInt64
+
+    /// Creates a size class state from its figures.
+    public init(tier: Tier, classIndex: Int?, blockSize: UInt64, usableSize: UInt64, blocksAllocated: UInt64, bytesAllocated: UInt64, bytesReserved: UInt64, bytesCommitted: UInt64) {
+        self.tier = tier
+        self.classIndex = classIndex
+        self.blockSize = blockSize
+        self.usableSize = usableSize
+        self.blocksAllocated = blocksAllocated
+        self.bytesAllocated = bytesAllocated
+        self.bytesReserved = bytesReserved
+        self.bytesCommitted = bytesCommitted
+    }
 }
 
 /// The allocator's state per size class, with tier totals and efficiency (C: `smm_state`).
@@ -66,6 +89,18 @@ public struct MemoryManagerState: Sendable, Equatable, Codable {
     public var committed: UInt64
     /// `allocated / committed`.
     public var efficiency: Double
+
+    /// Creates a state from its figures.
+    public init(classes: [SizeClassState], smallTotal: SizeClassState, mediumTotal: SizeClassState,
+                largeTotal: SizeClassState, allocated: UInt64, committed: UInt64, efficiency: Double) {
+        self.classes = classes
+        self.smallTotal = smallTotal
+        self.mediumTotal = mediumTotal
+        self.largeTotal = largeTotal
+        self.allocated = allocated
+        self.committed = committed
+        self.efficiency = efficiency
+    }
 
     /// The class whose blocks hold `byteCount` bytes.
     public func sizeClass(holding byteCount: Int) -> SizeClassState? {
@@ -93,6 +128,17 @@ public struct MemoryRegion: Sendable, Equatable, Codable {
     public var blocksInUse: UInt32
     /// The block size of a page, or the requested size of a large block.
     public var blockSize: UInt64
+
+    /// Creates a region from its figures.
+    public init(address: UInt64, size: UInt64, tier: Tier, classIndex: Int?, use: Use, blocksInUse: UInt32, blockSize: UInt64) {
+        self.address = address
+        self.size = size
+        self.tier = tier
+        self.classIndex = classIndex
+        self.use = use
+        self.blocksInUse = blocksInUse
+        self.blockSize = blockSize
+    }
 }
 
 extension Memory {

@@ -1,3 +1,4 @@
+import SwiftMM
 import Foundation
 import Testing
 @testable import SMMAnalyzer
@@ -121,7 +122,7 @@ struct LiveStateReaderTests {
         let allocated: UInt64 = 1120 + 15360 + 40960 + (1 << 20)
         #expect(live.state.allocated == allocated && live.state.committed == 2_000_000)
         let overhead: UInt64 = 65536 + 4096 + 4 * 32
-        #expect(live.heapStatus == LiveHeapStatus(reserved: 8 << 20, committed: 2_000_000, allocated: allocated,
+        #expect(live.heapStatus == HeapStatus(reserved: 8 << 20, committed: 2_000_000, allocated: allocated,
                                                   free: 2_000_000 - allocated - overhead, overhead: overhead,
                                                   currentUse: allocated, peakUse: allocated))
         // Segment header, three pages, committed free slices, decommitted ones, the large block.
@@ -129,7 +130,7 @@ struct LiveStateReaderTests {
         #expect(map.map(\.use) == [.metadata, .allocated, .allocated, .allocated, .free, .decommitted, .allocated])
         #expect(map[4].address == FakeProcess.segment + 6 * 65536 && map[4].size == 2 * 65536)
         #expect(map[5].size == 56 * 65536)
-        #expect(map[6] == LiveMemoryRegion(address: FakeProcess.largeBlock, size: 1 << 20, tier: .large, classIndex: nil,
+        #expect(map[6] == MemoryRegion(address: FakeProcess.largeBlock, size: 1 << 20, tier: .large, classIndex: nil,
                                            use: .allocated, blocksInUse: 1, blockSize: 1_000_000))
     }
 
