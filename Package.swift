@@ -11,6 +11,9 @@ let embeddedLinkFlags: [LinkerSetting] = [
         "-Xlinker", "-z", "-Xlinker", "nodelete",
         "-Xlinker", "--no-undefined",
         "-Xlinker", "-Bsymbolic-functions",
+        // malloc and free are smm_malloc and smm_free under a second name (no forwarding jump on the hottest calls).
+        "-Xlinker", "--defsym=malloc=smm_malloc",
+        "-Xlinker", "--defsym=free=smm_free",
     ]),
 ]
 

@@ -16,15 +16,22 @@ enum FastPath {
                 heap.allocationCount &+= 1
                 return block
             }
-        } else if UInt(bitPattern: size) <= UInt(Geometry.mediumMax) {
-            if let page = heap.queue(SizeClass.index(size)).pointee.first, let block = page.pointee.free {
-                page.pointee.free = block.load(as: RawPointer?.self)
-                page.pointee.used &+= 1
-                heap.allocationCount &+= 1
-                return block
-            }
         }
-        return SlowPath.allocate(heap, size)
+        return allocateMediumOrSlow(size, heap)
+    }
+
+    /// Sizes above the direct table take their class queue's first page; anything else goes to the slow path.
+    /// Out of line, so that the small path falls straight through to its block with no frame set up.
+    @inline(never)
+    static func allocateMediumOrSlow(_ size: Int, _ heap: Heap) -> RawPointer? {
+        if UInt(bitPattern: size) > UInt(Geometry.directMax) && UInt(bitPattern: size) <= UInt(Geometry.mediumMax),
+           let page = heap.queue(SizeClass.index(size)).pointee.first, let block = page.pointee.free {
+            page.pointee.free = block.load(as: RawPointer?.self)
+            page.pointee.used &+= 1
+            heap.allocationCount &+= 1
+            return block
+        }
+        return SlowPath.allocate(size, heap)
     }
 
     /// Frees the block at `address`; 0 (NULL) is ignored, off the fast path.
@@ -38,11 +45,11 @@ enum FastPath {
     @inline(__always)
     static func freeSized(_ address: UInt, size: Int, alignment: Int) {
         free(address, large: { LargeBlocks.freeSized($0, size: size, alignment: alignment) },
-             slow: { SlowPath.freeSized($2, size, $1, $0, alignment: alignment) })
+             slow: { SlowPath.freeSized($0, size, $1, $2, alignment: alignment) })
     }
 
     @inline(__always)
-    private static func free(_ address: UInt, large: (UInt) -> Void, slow: (Heap, PagePointer, RawPointer) -> Void) {
+    private static func free(_ address: UInt, large: (UInt) -> Void, slow: (RawPointer, PagePointer, Heap) -> Void) {
         guard isInSegment(address) else { return large(address) }
         let p = RawPointer(bitPattern: address).unsafelyUnwrapped      // not NULL: NULL lies in no segment
         let page = pageOf(address)
@@ -59,6 +66,6 @@ enum FastPath {
             }
             return
         }
-        slow(heap, page, p)
+        slow(p, page, heap)
     }
 }

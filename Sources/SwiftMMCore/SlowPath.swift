@@ -4,8 +4,9 @@ import SwiftMMShim
 import Synchronization
 
 enum SlowPath {
+    /// (The size comes first and the heap last: the fast path then calls with the size still in its register.)
     @inline(never)
-    static func allocate(_ current: Heap, _ size: Int) -> RawPointer? {
+    static func allocate(_ size: Int, _ current: Heap) -> RawPointer? {
         var heap = current
         if !heap.isInitialized {
             if MemoryManagers.isActive { return MemoryManagers.allocate(size) }   // a custom memory manager
@@ -111,9 +112,10 @@ enum SlowPath {
     }
 
     /// Frees that FastPath could not finish: another thread's block, a page marked full or aligned,
-    /// or a pointer that is not a live block.
+    /// or a pointer that is not a live block. (The pointer comes first: the fast path calls with it still in its
+    /// register.)
     @inline(never)
-    static func free(_ heap: Heap, _ page: PagePointer, _ p: RawPointer) {
+    static func free(_ p: RawPointer, _ page: PagePointer, _ heap: Heap) {
         if !heap.isInitialized && MemoryManagers.isActive { return MemoryManagers.freeOwned(p) }   // a custom memory manager
         let owner = page.pointee.owner
         guard owner != 0, let start = page.pointee.start, p >= start, let bumpNext = page.pointee.bumpNext, p < bumpNext else {
@@ -144,7 +146,7 @@ enum SlowPath {
     @inline(never)
     static func freeSized(_ p: RawPointer, _ size: Int, _ page: PagePointer, _ heap: Heap, alignment: Int) {
         if DebugMode.takesSizedFree { return DebugMode.free(p, size: size, alignment: alignment) }
-        free(heap, page, p)
+        free(p, page, heap)
     }
 
     private static func returnToQueue(_ heap: Heap, _ page: PagePointer) {
