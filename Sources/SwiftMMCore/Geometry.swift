@@ -55,11 +55,13 @@ enum SizeClass {
     }
 
     /// Slices in a page of class `index`: one for small blocks; for medium blocks enough for at least
-    /// eight blocks, widened while that leaves more than 1/8 of the page unused.
+    /// eight blocks (two above 64 KiB, where a page of eight would hold megabytes for a class that may see a
+    /// few blocks), widened while that leaves more than 1/8 of the page unused.
     static func pageSlices(_ index: Int) -> Int {
         let size = blockSize(index)
         if size <= Geometry.smallMax { return 1 }
-        var slices = (size &* 8 &+ Geometry.sliceSize &- 1) &>> Geometry.sliceShift
+        let blocks = size > 65_536 ? 2 : 8
+        var slices = (size &* blocks &+ Geometry.sliceSize &- 1) &>> Geometry.sliceShift
         while slices < 32 {
             let bytes = slices &<< Geometry.sliceShift
             if (bytes % size) &* 8 <= bytes { break }
