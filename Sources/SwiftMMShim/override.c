@@ -1,4 +1,5 @@
-// The standard allocation names, each a one-line forward to SwiftMM's smm_* function.
+// The standard allocation names, each a one-line forward to SwiftMM's smm_* function (malloc and free excepted:
+// see below).
 // The semantics (errno, overflow, alignment) live in the Swift core; nothing here decides anything,
 // except C++'s throwing operator new, which must call the new-handler and throw std::bad_alloc (cxx.c).
 #include <stddef.h>
