@@ -8,14 +8,8 @@ enum FastPath {
     @inline(__always)
     static func allocate(_ size: Int) -> RawPointer? {
         let heap = Heap.current
-        if UInt(bitPattern: size) <= UInt(Geometry.directMax) {
-            let page = heap.direct((size &+ 15) &>> 4)
-            if let block = page.pointee.free {
-                page.pointee.free = block.load(as: RawPointer?.self)
-                page.pointee.used &+= 1
-                heap.allocationCount &+= 1
-                return block
-            }
+        if UInt(bitPattern: size) <= UInt(Geometry.directMax), let block = takeBlock(heap.direct((size &+ 15) &>> 4), heap) {
+            return block
         }
         return allocateMediumOrSlow(size, heap)
     }
@@ -25,13 +19,20 @@ enum FastPath {
     @inline(never)
     static func allocateMediumOrSlow(_ size: Int, _ heap: Heap) -> RawPointer? {
         if UInt(bitPattern: size) > UInt(Geometry.directMax) && UInt(bitPattern: size) <= UInt(Geometry.mediumMax),
-           let page = heap.queue(SizeClass.index(size)).pointee.first, let block = page.pointee.free {
-            page.pointee.free = block.load(as: RawPointer?.self)
-            page.pointee.used &+= 1
-            heap.allocationCount &+= 1
+           let page = heap.queue(SizeClass.index(size)).pointee.first, let block = takeBlock(page, heap) {
             return block
         }
         return SlowPath.allocate(size, heap)
+    }
+
+    /// Pops the first block of the page's free list, if it has one.
+    @inline(__always)
+    private static func takeBlock(_ page: PagePointer, _ heap: Heap) -> RawPointer? {
+        guard let block = page.pointee.free else { return nil }
+        page.pointee.free = block.load(as: RawPointer?.self)
+        page.pointee.used &+= 1
+        heap.allocationCount &+= 1
+        return block
     }
 
     /// Frees the block at `address`; 0 (NULL) is ignored, off the fast path.
