@@ -115,8 +115,14 @@ enum SlowPath {
     /// or a pointer that is not a live block. (The pointer comes first: the fast path calls with it still in its
     /// register.)
     @inline(never)
-    static func free(_ p: RawPointer, _ page: PagePointer, _ heap: Heap) {
-        if !heap.isInitialized && MemoryManagers.isActive { return MemoryManagers.freeOwned(p) }   // a custom memory manager
+    static func free(_ p: RawPointer, _ page: PagePointer, _ current: Heap) {
+        var heap = current
+        if !heap.isInitialized {
+            if MemoryManagers.isActive { return MemoryManagers.freeOwned(p) }   // a custom memory manager
+            // A thread that only frees (a consumer) gets a heap too: its frees are then counted in its own heap,
+            // not in a process-wide atomic that every such thread would contend on. Not after its exit hook ran.
+            if !ExtendedThreads.hasExited, let started = Heaps.startThread() { heap = started }
+        }
         let owner = page.pointee.owner
         guard owner != 0, let start = page.pointee.start, p >= start, let bumpNext = page.pointee.bumpNext, p < bumpNext else {
             return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")

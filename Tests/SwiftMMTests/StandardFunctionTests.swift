@@ -38,6 +38,19 @@ struct StandardFunctionTests {
         #expect((result.figure("allocations") ?? 0) > 750_000)
     }
 
+    @Test("threads that only free other threads' blocks get heaps of their own, and every free is counted")
+    func freeOnlyThreads() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-handoff")], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("60000 blocks freed by other threads, 0 corrupted"))
+        // The main thread's heap, plus one heap for each of the six consumers: new, or left in the pool by an
+        // exited consumer and adopted.
+        let heapsTaken = (result.figure("thread heaps") ?? 0) + (result.figure("heaps adopted") ?? 0)
+        #expect(heapsTaken >= 7, "\(result.statisticsReport ?? "")")
+        #expect((result.figure("allocations") ?? 0) >= 60_000)
+        #expect((result.figure("frees") ?? 0) >= 60_000, "\(result.statisticsReport ?? "")")
+    }
+
     @Test("fork while other threads allocate: every child allocates and exits, none hangs on an inherited lock")
     func forkSafety() throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-fork"), "200"], preload: true)
