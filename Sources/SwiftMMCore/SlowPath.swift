@@ -143,6 +143,11 @@ enum SlowPath {
             if page.pointee.used == 0 { pageEmptied(heap, page) }
             return
         }
+        if heap.isInitialized && owner & PageFlag.aligned == 0
+            && ForeignBlocks.keep(heap, block, classIndex: Int(page.pointee.classIndex), blockSize: size) {
+            heap.freeCount &+= 1
+            return
+        }
         pushRemote(page, block, owner: owner)
         if heap.isInitialized { heap.freeCount &+= 1 } else { Statistics.unownedFrees.add(1, ordering: .relaxed) }
     }
@@ -162,12 +167,14 @@ enum SlowPath {
         PageQueues.syncDirect(heap, classIndex)
     }
 
-    /// A free from a thread that does not own the page: push the block onto the page's atomic list; the first
-    /// push since the owner last looked also queues the page on the owner heap's atomic list.
-    private static func pushRemote(_ page: PagePointer, _ block: RawPointer, owner: UInt) {
+    /// A free from a thread that does not own the page: push the block (or the chain from `block` to `last`) onto
+    /// the page's atomic list; the first push since the owner last looked also queues the page on the owner heap's
+    /// atomic list.
+    static func pushRemote(_ page: PagePointer, _ block: RawPointer, last: RawPointer? = nil, owner: UInt) {
+        let tail = last ?? block
         var head = page.pointee.threadFree.load(ordering: .relaxed)
         while true {
-            block.storeBytes(of: head, as: UInt.self)
+            tail.storeBytes(of: head, as: UInt.self)
             let (done, seen) = page.pointee.threadFree.compareExchange(
                 expected: head, desired: UInt(bitPattern: block), ordering: .releasing)
             if done { break }
@@ -238,7 +245,7 @@ enum PageQueues {
         guard size <= Geometry.directMax else { return }
         let low = classIndex == 0 ? 0 : (SizeClass.blockSize(classIndex &- 1) &+ 16) &>> 4
         let high = size &>> 4
-        let page = heap.queue(classIndex).pointee.first ?? Heap.emptyPage
+        let page = ForeignBlocks.asPage(heap, classIndex) ?? heap.queue(classIndex).pointee.first ?? Heap.emptyPage
         for i in low...high { heap.setDirect(i, page) }
     }
 }
