@@ -69,6 +69,7 @@ let package = Package(
         .executableTarget(name: "smm-check-cxx", path: "Sources/smm-check-cxx", cxxSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .executableTarget(name: "smm-stress", path: "Sources/smm-stress", cSettings: [.unsafeFlags(["-O2"])]),
         .executableTarget(name: "smm-check-fork", path: "Sources/smm-check-fork"),
+        .executableTarget(name: "smm-check-handoff", path: "Sources/smm-check-handoff"),
         .executableTarget(name: "smm-check-diagnostics", path: "Sources/smm-check-diagnostics",
                           cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include"])]),
         .executableTarget(name: "smm-check-live", path: "Sources/smm-check-live",

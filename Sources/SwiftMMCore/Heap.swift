@@ -167,6 +167,7 @@ enum Heaps {
     static func endThread(_ heap: Heap) {
         guard heap.isInitialized, heap.raw != Heap.empty.raw else { return }
         ExtendedThreads.detach(heap)
+        ForeignBlocks.flush(heap)
         SlowPath.collectRemoteFrees(heap)
         Segments.purge(heap, now: Platform.nowNanoseconds(), force: true)
         if swiftmm_shim_heap() == heap.raw { swiftmm_shim_set_heap(Heap.empty.raw) }

@@ -115,8 +115,14 @@ enum SlowPath {
     /// or a pointer that is not a live block. (The pointer comes first: the fast path calls with it still in its
     /// register.)
     @inline(never)
-    static func free(_ p: RawPointer, _ page: PagePointer, _ heap: Heap) {
-        if !heap.isInitialized && MemoryManagers.isActive { return MemoryManagers.freeOwned(p) }   // a custom memory manager
+    static func free(_ p: RawPointer, _ page: PagePointer, _ current: Heap) {
+        var heap = current
+        if !heap.isInitialized {
+            if MemoryManagers.isActive { return MemoryManagers.freeOwned(p) }   // a custom memory manager
+            // A thread that only frees (a consumer) gets a heap too: its frees are then counted in its own heap,
+            // not in a process-wide atomic that every such thread would contend on. Not after its exit hook ran.
+            if !ExtendedThreads.hasExited, let started = Heaps.startThread() { heap = started }
+        }
         let owner = page.pointee.owner
         guard owner != 0, let start = page.pointee.start, p >= start, let bumpNext = page.pointee.bumpNext, p < bumpNext else {
             return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")
@@ -135,6 +141,11 @@ enum SlowPath {
             heap.freeCount &+= 1
             if owner & PageFlag.full != 0 { returnToQueue(heap, page) }
             if page.pointee.used == 0 { pageEmptied(heap, page) }
+            return
+        }
+        if heap.isInitialized && owner & PageFlag.aligned == 0
+            && ForeignBlocks.keep(heap, block, classIndex: Int(page.pointee.classIndex), blockSize: size) {
+            heap.freeCount &+= 1
             return
         }
         pushRemote(page, block, owner: owner)
@@ -156,12 +167,14 @@ enum SlowPath {
         PageQueues.syncDirect(heap, classIndex)
     }
 
-    /// A free from a thread that does not own the page: push the block onto the page's atomic list; the first
-    /// push since the owner last looked also queues the page on the owner heap's atomic list.
-    private static func pushRemote(_ page: PagePointer, _ block: RawPointer, owner: UInt) {
+    /// A free from a thread that does not own the page: push the block (or the chain from `block` to `last`) onto
+    /// the page's atomic list; the first push since the owner last looked also queues the page on the owner heap's
+    /// atomic list.
+    static func pushRemote(_ page: PagePointer, _ block: RawPointer, last: RawPointer? = nil, owner: UInt) {
+        let tail = last ?? block
         var head = page.pointee.threadFree.load(ordering: .relaxed)
         while true {
-            block.storeBytes(of: head, as: UInt.self)
+            tail.storeBytes(of: head, as: UInt.self)
             let (done, seen) = page.pointee.threadFree.compareExchange(
                 expected: head, desired: UInt(bitPattern: block), ordering: .releasing)
             if done { break }
@@ -232,7 +245,7 @@ enum PageQueues {
         guard size <= Geometry.directMax else { return }
         let low = classIndex == 0 ? 0 : (SizeClass.blockSize(classIndex &- 1) &+ 16) &>> 4
         let high = size &>> 4
-        let page = heap.queue(classIndex).pointee.first ?? Heap.emptyPage
+        let page = ForeignBlocks.asPage(heap, classIndex) ?? heap.queue(classIndex).pointee.first ?? Heap.emptyPage
         for i in low...high { heap.setDirect(i, page) }
     }
 }

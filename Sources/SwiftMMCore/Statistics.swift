@@ -17,6 +17,7 @@ enum Statistics {
         Heaps.forEach { heap in
             s.allocations &+= heap.allocationCount &+ heap.state.pointee.largeAllocations
             s.frees &+= heap.freeCount &+ heap.state.pointee.largeFrees
+            smallBytes &-= ForeignBlocks.cachedBytes(heap)
             var segment = heap.state.pointee.segments
             while let seg = segment {
                 smallBytes &+= bytesInUse(seg)
@@ -30,7 +31,7 @@ enum Statistics {
         let largeBytes = LargeRegistry.bytes
         s.large_in_use = UInt64(LargeRegistry.count)
         Locks.large.unlock()
-        let inUse = smallBytes &+ largeBytes
+        let inUse = max(smallBytes, 0) &+ largeBytes
         notePeak(inUse)
         s.bytes_in_use = UInt64(inUse)
         s.peak_bytes_in_use = UInt64(peakInUse.load(ordering: .relaxed))

@@ -23,6 +23,14 @@ enum HeapReport {
                 classes[page.classIndex].bytes_reserved &+= UInt64(page.bytes)
                 classes[page.classIndex].bytes_committed &+= UInt64(page.touched)
             })
+            // Blocks that a thread freed and keeps for its own next allocations are free, though their pages count them.
+            Heaps.forEach { heap in
+                for i in 0..<ForeignBlocks.classLimit {
+                    let cached = UInt64(ForeignBlocks.cachedBlocks(heap, i))
+                    classes[i].blocks_allocated &-= min(cached, classes[i].blocks_allocated)
+                    classes[i].bytes_allocated = classes[i].blocks_allocated &* classes[i].block_size
+                }
+            }
             var small = total(UInt32(SMM_TIER_SMALL))
             var medium = total(UInt32(SMM_TIER_MEDIUM))
             for i in 0..<Geometry.classCount {

@@ -52,20 +52,30 @@ enum LeakReport {
         let size = page.pointee.blockSize
         let handedOut = (bump - start) / size
         for i in 0..<bitmapWords { bitmap[i] = 0 }
-        func markFree(_ first: UInt) {
+        /// Marks the blocks of a list; a page's own lists hold only its blocks (anything else is damage: stop),
+        /// a thread's list of other heaps' blocks (ForeignBlocks) holds blocks of many pages.
+        func markFree(_ first: UInt, mixed: Bool = false) {
             var b = first
             var steps = 0
-            while b != 0 && steps <= handedOut {
+            let limit = mixed ? ForeignBlocks.byteLimit / size &+ 1 : handedOut
+            while b != 0 && steps <= limit {
                 let offset = b &- UInt(bitPattern: start)
-                guard offset < UInt(handedOut &* size) else { break }      // a damaged list: stop
-                let index = Int(offset) / size
-                bitmap[index &>> 6] |= UInt64(1) &<< UInt64(index & 63)
+                if offset < UInt(handedOut &* size) && offset % UInt(size) == 0 {
+                    let index = Int(offset) / size
+                    bitmap[index &>> 6] |= UInt64(1) &<< UInt64(index & 63)
+                } else if !mixed {
+                    break      // a damaged list: stop
+                }
                 b = UnsafeRawPointer(bitPattern: b).unsafelyUnwrapped.load(as: UInt.self)
                 steps &+= 1
             }
         }
         markFree(UInt(bitPattern: page.pointee.free))
         markFree(page.pointee.threadFree.load(ordering: .acquiring))
+        let classIndex = Int(page.pointee.classIndex)
+        if classIndex < ForeignBlocks.classLimit {
+            Heaps.forEach { heap in markFree(UInt(bitPattern: ForeignBlocks.list(heap, classIndex).pointee.free), mixed: true) }
+        }
         for index in 0..<min(handedOut, bitmapWords &* 64) where bitmap[index &>> 6] & (UInt64(1) &<< UInt64(index & 63)) == 0 {
             body(UInt(bitPattern: start) &+ UInt(index &* size), size)
         }

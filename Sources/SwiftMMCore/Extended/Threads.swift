@@ -34,6 +34,10 @@ enum ExtendedThreads {
         return Heap(raw)
     }
 
+    /// True once the calling thread ran its exit hook: it must not be given a heap again without need.
+    @inline(__always)
+    static var hasExited: Bool { UInt(bitPattern: swiftmm_shim_own_heap()) == exitedMarker }
+
     /// The calling thread's own heap, created if the thread has none yet.
     static func ensureOwnHeap() -> Heap? {
         if let own = ownHeap() { return own }
@@ -53,7 +57,7 @@ enum ExtendedThreads {
 
     /// A thread got a heap: record it and its TLS slot; stay redirected while a custom manager is installed.
     static func attach(_ heap: Heap) {
-        let exited = UInt(bitPattern: swiftmm_shim_own_heap()) == exitedMarker
+        let exited = hasExited
         swiftmm_shim_set_own_heap(heap.raw)
         lock.lock()
         // A thread that allocates after its exit hook never runs it again: do not let anyone write to its TLS.

@@ -1,0 +1,93 @@
+// Blocks that cross threads. Two scenarios:
+//  - (no argument) hand-off: the main thread allocates blocks and two threads that never allocate free them all,
+//    the pattern of a consumer. Each freeing thread gets a heap of its own on its first free, so its frees are
+//    counted there; the main thread then allocates again from the memory the consumers returned.
+//  - "recycle": a thread that allocates frees the main thread's blocks, then allocates blocks of the same size:
+//    it gets the blocks it just freed back (kept for it, as glibc's tcache does). It then waits, holding them,
+//    while the main thread exits: the leak report (SMM_REPORT_LEAKS) must not count them.
+// Exit 0 when every block held its pattern.
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { BLOCKS = 20000, CONSUMERS = 2, RECYCLED = 64 };
+static unsigned char *blocks[BLOCKS];
+static size_t sizes[BLOCKS];
+
+static int fill_all(unsigned seed) {
+    for (int i = 0; i < BLOCKS; i++) {
+        sizes[i] = (size_t)(rand_r(&seed) % 2000 + 1);
+        blocks[i] = malloc(sizes[i]);
+        if (!blocks[i]) return 0;
+        memset(blocks[i], (unsigned char)i, sizes[i]);
+    }
+    return 1;
+}
+
+static size_t corrupted(void) {
+    size_t bad = 0;
+    for (int i = 0; i < BLOCKS; i++)
+        for (size_t k = 0; k < sizes[i]; k++)
+            if (blocks[i][k] != (unsigned char)i) { bad++; break; }
+    return bad;
+}
+
+static void *consume(void *arg) {
+    size_t part = (size_t)arg;
+    for (size_t i = part; i < BLOCKS; i += CONSUMERS) free(blocks[i]);   // no malloc on this thread
+    return NULL;
+}
+
+static int handoff(void) {
+    size_t bad = 0;
+    for (int round = 0; round < 3; round++) {
+        if (!fill_all(7u + (unsigned)round)) { puts("handoff: malloc failed"); return 1; }
+        bad += corrupted();
+        pthread_t t[CONSUMERS];
+        for (size_t c = 0; c < CONSUMERS; c++) pthread_create(&t[c], NULL, consume, (void *)c);
+        for (size_t c = 0; c < CONSUMERS; c++) pthread_join(t[c], NULL);
+    }
+    printf("handoff: %d blocks freed by other threads, %zu corrupted\n", 3 * BLOCKS, bad);
+    return bad == 0 ? 0 : 1;
+}
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+static int recycled = -1;
+
+static void *recycler(void *arg) {
+    (void)arg;
+    free(malloc(16));                                  // this thread allocates: it keeps what it frees
+    for (int i = 0; i < RECYCLED; i++) free(blocks[i]);
+    int found = 0;
+    unsigned char *again[RECYCLED];
+    for (int i = 0; i < RECYCLED; i++) {
+        again[i] = malloc(48);
+        memset(again[i], 0xA5, 48);
+        for (int k = 0; k < RECYCLED; k++) if (again[i] == blocks[k]) { found++; break; }
+    }
+    for (int i = 0; i < RECYCLED; i++) free(again[i]);
+    pthread_mutex_lock(&lock);
+    recycled = found;
+    pthread_cond_signal(&done);
+    pthread_mutex_unlock(&lock);
+    for (;;) pause();                                  // alive, holding the freed blocks, when the process exits
+}
+
+static int recycle(void) {
+    for (int i = 0; i < RECYCLED; i++) { blocks[i] = malloc(48); memset(blocks[i], i, 48); }
+    pthread_t t;
+    pthread_create(&t, NULL, recycler, NULL);
+    pthread_mutex_lock(&lock);
+    while (recycled < 0) pthread_cond_wait(&done, &lock);
+    pthread_mutex_unlock(&lock);
+    printf("recycle: %d of %d blocks came back to the thread that freed them\n", recycled, RECYCLED);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    return argc > 1 && strcmp(argv[1], "recycle") == 0 ? recycle() : handoff();
+}
