@@ -31,6 +31,9 @@ struct LiveHeapWalk {
     }
 
     var heaps = 0
+    /// Per size class: blocks that threads freed from other heaps' pages and keep for their own allocations.
+    /// Their pages count them in use; they are free.
+    var keptBlocks: [UInt64] = []
     var segments: [Segment] = []
     var largeBlocks: [LargeBlock] = []
     var largeCapacity: UInt64 = 0
@@ -79,6 +82,7 @@ struct LiveHeapWalk {
                 try memory.readWords([state &+ layout.stateSegments, state &+ layout.stateAllNext])
             }) else { consistent = false; return }
             heaps += 1
+            try readKeptBlocks(memory, layout, heap: heap)
             var segment = links[0]
             while segment != 0 {
                 guard seenSegments.count < Self.maxSegments, segment % layout.segmentSize == 0,
@@ -91,6 +95,23 @@ struct LiveHeapWalk {
                 segment = bytes.word(at: layout.segmentNext)
             }
             heap = links[1]
+        }
+    }
+
+    /// Adds a heap's kept blocks per class (ForeignBlocks in the core): added - taken of each list that holds blocks.
+    private mutating func readKeptBlocks(_ memory: MemorySource, _ layout: LiveLayout, heap: UInt64) throws(RemoteReadError) {
+        let classes = layout.foreignListClasses
+        guard classes > 0 else { return }
+        if keptBlocks.count < classes { keptBlocks += [UInt64](repeating: 0, count: classes - keptBlocks.count) }
+        guard let bytes = try tolerant({ () throws(RemoteReadError) in
+            try memory.read(heap &+ layout.foreignListsOffset, count: classes * layout.foreignListStride)
+        }) else { consistent = false; return }
+        for c in 0..<classes {
+            let list = c * layout.foreignListStride
+            guard bytes.word(at: list + layout.foreignListFree) != 0 else { continue }
+            let added = bytes.unsigned(at: list + layout.foreignListAdded, width: 4)
+            let taken = bytes.unsigned(at: list + layout.foreignListTaken, width: 4)
+            if added >= taken { keptBlocks[c] &+= added - taken } else { consistent = false }
         }
     }
 

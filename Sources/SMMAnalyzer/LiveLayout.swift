@@ -4,9 +4,9 @@ public struct LiveLayout: Equatable, Sendable {
     /// `SMM_LIVE_MAGIC`: the bytes "SMMLIVE1".
     public static let magic: UInt64 = 0x3145_5649_4C4D_4D53
     /// `SMM_LIVE_LAYOUT_VERSION`, the only one this reader knows.
-    public static let version: UInt64 = 1
-    /// Words before `class_block_size`, and the size of the whole anchor in version 1.
-    static let fixedWords = 39
+    public static let version: UInt64 = 2
+    /// Words before `class_block_size`, and the size of the whole anchor in version 2.
+    static let fixedWords = 45
     static let classSlots = 96
     public static let byteSize = (fixedWords + classSlots) * 8
 
@@ -46,6 +46,13 @@ public struct LiveLayout: Equatable, Sendable {
     public var committedAddress: UInt64
     public var peakCommittedAddress: UInt64
     public var peakInUseAddress: UInt64
+    /// Each heap's lists of other heaps' blocks its thread freed and keeps (in use in their pages, free in the figures).
+    public var foreignListsOffset: UInt64
+    public var foreignListStride: Int
+    public var foreignListClasses: Int
+    public var foreignListFree: Int
+    public var foreignListTaken: Int
+    public var foreignListAdded: Int
     /// Bytes per block of each size class.
     public var classBlockSizes: [UInt64]
 
@@ -95,6 +102,8 @@ public struct LiveLayout: Equatable, Sendable {
         largeTableAddress = next(); largeCapacityAddress = next(); largeEntryStride = small()
         largeEntryAddress = small(); largeEntryMapSize = small(); largeEntrySize = small()
         reservedAddress = next(); committedAddress = next(); peakCommittedAddress = next(); peakInUseAddress = next()
+        foreignListsOffset = next(); foreignListStride = small(); foreignListClasses = small()
+        foreignListFree = small(); foreignListTaken = small(); foreignListAdded = small()
         precondition(index == Self.fixedWords)
         classBlockSizes = (0..<min(classCount, Self.classSlots)).map { bytes.word(at: (Self.fixedWords + $0) * 8) }
         if published { try validate() }
@@ -122,5 +131,9 @@ public struct LiveLayout: Equatable, Sendable {
                   && [largeEntryAddress, largeEntryMapSize, largeEntrySize].allSatisfy { $0 + 8 <= largeEntryStride },
                   "large block entry")
         try check(heapBytes > 0 && heapStateOffset + max(stateSegments, stateAllNext) + 8 <= heapBytes, "heap state fields")
+        try check(foreignListClasses <= classCount && foreignListStride >= 16 && foreignListStride <= 4096
+                  && foreignListsOffset + UInt64(foreignListClasses * foreignListStride) <= heapBytes
+                  && [(foreignListFree, 8), (foreignListTaken, 4), (foreignListAdded, 4)].allSatisfy { $0.0 + $0.1 <= foreignListStride },
+                  "kept block lists")
     }
 }

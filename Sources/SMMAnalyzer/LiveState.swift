@@ -78,6 +78,11 @@ extension LiveState {
                 }
             }
         }
+        // Blocks a thread freed and keeps for its own allocations are free, though their pages count them.
+        for (c, kept) in walk.keptBlocks.enumerated() where c < classes.count {
+            classes[c].blocksAllocated &-= min(kept, classes[c].blocksAllocated)
+            classes[c].bytesAllocated = classes[c].blocksAllocated &* classes[c].blockSize
+        }
         var small = SizeClassState.total(.small), medium = SizeClassState.total(.medium)
         for c in classes { if c.tier == .small { small.add(c) } else { medium.add(c) } }
         var large = SizeClassState.total(.large)

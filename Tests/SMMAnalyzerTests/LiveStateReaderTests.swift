@@ -44,6 +44,8 @@ struct FakeProcess {
     static let table: UInt64 = 0x7F00_0020_0000
     static let slice: UInt64 = 65536
     static let largeBlock: UInt64 = 0x7F00_0100_0000
+    /// Offset in the heap of the lists of blocks its thread freed from other heaps and keeps.
+    static let keptLists: UInt64 = 2560
 
     static func blockSize(_ index: Int) -> UInt64 {
         if index < 16 { return UInt64(index + 1) * 16 }
@@ -53,7 +55,7 @@ struct FakeProcess {
 
     let memory = FakeMemory()
 
-    init(version: UInt64 = 1, published: Bool = true) {
+    init(version: UInt64 = 2, published: Bool = true) {
         memory.regions[Self.library] = [UInt8](repeating: 0, count: 0x2000)
         memory.regions[Self.heap] = [UInt8](repeating: 0, count: 4096)
         memory.regions[Self.segment] = [UInt8](repeating: 0, count: 256 + 64 * 128)
@@ -66,6 +68,7 @@ struct FakeProcess {
             0x10, 0x08, 0x20, 0x38, 0x28, 0x58, 0x5C,
             Self.counters + 0x30, Self.counters + 0x38, 32, 0, 8, 16,
             Self.counters, Self.counters + 8, Self.counters + 0x10, Self.counters + 0x18,
+            Self.keptLists, 16, 32, 0, 8, 12,
         ] + (0..<96).map(Self.blockSize)
         for (i, word) in words.enumerated() { memory.put(Self.anchor + UInt64(i * 8), word) }
         for (i, byte) in Array("0.1.0".utf8).enumerated() { memory.put(Self.version + UInt64(i), UInt64(byte), width: 1) }
@@ -74,6 +77,11 @@ struct FakeProcess {
             memory.put(Self.counters + UInt64([0, 8, 0x10, 0x18, 0x28, 0x30, 0x38][i]), word)
         }
         memory.put(Self.heap + Self.stateOffset + 0x10, Self.segment)
+        // The heap's thread keeps 4 blocks of class 6 (5 added, 1 taken again); class 7's list is empty (stale counts).
+        memory.put(Self.heap + Self.keptLists + 6 * 16, Self.segment + 2 * Self.slice - 112)
+        memory.put(Self.heap + Self.keptLists + 6 * 16 + 8, 1, width: 4)
+        memory.put(Self.heap + Self.keptLists + 6 * 16 + 12, 5, width: 4)
+        memory.put(Self.heap + Self.keptLists + 7 * 16 + 12, 9, width: 4)
         // Segment: magic; slices 1, 2 in small pages, 3-5 in a medium page; 6-7 free and committed, the rest decommitted.
         memory.put(Self.segment, 0x5357_4946_544D_4D31)
         let free = ~UInt64(0) << 6
@@ -113,13 +121,15 @@ struct LiveStateReaderTests {
         #expect(live.libraryVersion == "0.1.0")
         let classes = live.state.classes
         #expect(classes.count == 96)
-        #expect(classes[6].blockSize == 112 && classes[6].blocksAllocated == 10 && classes[6].bytesAllocated == 1120)
+        // 10 blocks in use in the page, of which 4 are kept free by the thread that freed them.
+        #expect(classes[6].blockSize == 112 && classes[6].blocksAllocated == 6 && classes[6].bytesAllocated == 672)
+        #expect(classes[7].blocksAllocated == 0)
         #expect(classes[6].bytesReserved == 65536 && classes[6].bytesCommitted == 1120 && classes[6].tier == .small)
         #expect(classes[49].blockSize == 5120 && classes[49].blocksAllocated == 3)
         #expect(classes[65].tier == .medium && classes[65].blocksAllocated == 2 && classes[65].bytesReserved == 3 * 65536)
-        #expect(live.state.smallTotal.blocksAllocated == 13 && live.state.mediumTotal.blocksAllocated == 2)
+        #expect(live.state.smallTotal.blocksAllocated == 9 && live.state.mediumTotal.blocksAllocated == 2)
         #expect(live.state.largeTotal.blocksAllocated == 1 && live.state.largeTotal.bytesAllocated == 1 << 20)
-        let allocated: UInt64 = 1120 + 15360 + 40960 + (1 << 20)
+        let allocated: UInt64 = 672 + 15360 + 40960 + (1 << 20)
         #expect(live.state.allocated == allocated && live.state.committed == 2_000_000)
         let overhead: UInt64 = 65536 + 4096 + 4 * 32
         #expect(live.heapStatus == HeapStatus(reserved: 8 << 20, committed: 2_000_000, allocated: allocated,
@@ -146,7 +156,7 @@ struct LiveStateReaderTests {
         #expect(!live.consistent)
         #expect(live.attempts == LiveStateReader().maxAttempts)
         #expect(live.heaps == 1 && live.segments == 1)
-        #expect(live.state.classes[6].blocksAllocated == 10, "what could be read is still there")
+        #expect(live.state.classes[6].blocksAllocated == 6, "what could be read is still there")
         #expect(live.state.largeTotal.blocksAllocated == 0)
     }
 
@@ -163,11 +173,11 @@ struct LiveStateReaderTests {
     @Test("another layout version, a damaged anchor, or one with impossible geometry")
     func layoutMismatch() throws {
         let reader = LiveStateReader()
-        let newer = FakeProcess(version: 2)
-        #expect(throws: LiveStateError.layoutMismatch(pid: 42, library: "/x/libswiftmm.so", reason: LiveLayout.Problem.version(2).reason)) {
+        let newer = FakeProcess(version: 3)
+        #expect(throws: LiveStateError.layoutMismatch(pid: 42, library: "/x/libswiftmm.so", reason: LiveLayout.Problem.version(3).reason)) {
             try newer.read()
         }
-        #expect(LiveLayout.Problem.version(2).reason.contains("has live-state layout version 2; this smm reads version 1"))
+        #expect(LiveLayout.Problem.version(3).reason.contains("has live-state layout version 3; this smm reads version 2"))
         let damaged = FakeProcess()
         damaged.memory.put(FakeProcess.anchor, 0x1234)
         #expect(throws: LiveStateError.layoutMismatch(pid: 42, library: "/x/libswiftmm.so", reason: LiveLayout.Problem.badMagic.reason)) {

@@ -60,6 +60,14 @@ enum LiveAnchor {
         anchor.pointee.peak_committed_address = withUnsafePointer(to: OSCounters.peakCommitted) { address($0) }
         anchor.pointee.peak_in_use_address = withUnsafePointer(to: Statistics.peakInUse) { address($0) }
 
+        anchor.pointee.foreign_lists_offset = UInt64(ForeignBlocks.offset)
+        anchor.pointee.foreign_list_stride = UInt64(MemoryLayout<ForeignList>.stride)
+        anchor.pointee.foreign_list_classes = UInt64(ForeignBlocks.classLimit)
+        let list = ForeignBlocks.list(Heap.empty, 0)     // only field addresses are taken
+        anchor.pointee.foreign_list_free = withUnsafeMutablePointer(to: &list.pointee.free) { offset(list, $0) }
+        anchor.pointee.foreign_list_taken = withUnsafeMutablePointer(to: &list.pointee.taken) { offset(list, $0) }
+        anchor.pointee.foreign_list_added = withUnsafeMutablePointer(to: &list.pointee.added) { offset(list, $0) }
+
         // Last, so that a reader that sees 1 sees every field above.
         UnsafeMutableRawPointer(withUnsafeMutablePointer(to: &anchor.pointee.published) { $0 })
             .assumingMemoryBound(to: Atomic<UInt64>.self).pointee.store(1, ordering: .releasing)

@@ -148,7 +148,7 @@ size_t smm_report_leaks(int fd);
 #define SMM_LIVE_MAGIC 0x314556494C4D4D53ULL
 /** The layout of smm_live_anchor_t and of the structures it describes. `smm state` reads only the version it
  *  knows and says so on a mismatch; change it whenever a field below changes meaning or width. */
-#define SMM_LIVE_LAYOUT_VERSION 1
+#define SMM_LIVE_LAYOUT_VERSION 2
 
 /** Where `smm state PID` finds the allocator's state in a running process, without stopping it. `smm` finds this
  *  symbol in libswiftmm.so's dynamic symbol table in the process's memory and reads it, and everything it points
@@ -206,6 +206,14 @@ typedef struct {
     uint64_t committed_address;      /**< of which not returned to the OS */
     uint64_t peak_committed_address;
     uint64_t peak_in_use_address;    /**< highest bytes in live blocks seen */
+    /* Each heap's lists of blocks freed by its thread from other heaps' pages, kept for its own allocations: the
+       pages count them in use, the reports do not. One list per class below foreign_list_classes. */
+    uint64_t foreign_lists_offset;   /**< offset in a heap of class 0's list */
+    uint64_t foreign_list_stride;    /**< bytes from one class's list to the next */
+    uint64_t foreign_list_classes;
+    uint64_t foreign_list_free;      /**< offset of a pointer: the first block (0: the list is empty) */
+    uint64_t foreign_list_taken;     /**< offset of a uint32_t: blocks taken; an empty list's counts mean nothing */
+    uint64_t foreign_list_added;     /**< offset of a uint32_t: blocks added; kept = added - taken */
     uint64_t class_block_size[SMM_CLASS_COUNT]; /**< bytes per block of each size class */
 } smm_live_anchor_t;
 
