@@ -40,6 +40,8 @@ struct ColorChoice: ExpressibleByArgument {
         self.mode = mode
     }
     static var allValueStrings: [String] { ColorMode.allCases.map(\.rawValue) }
+    /// What `--help` shows as the default.
+    var defaultValueDescription: String { mode.rawValue }
 }
 
 /// Front-end helpers shared by the `/proc` subcommands: error reporting and output.

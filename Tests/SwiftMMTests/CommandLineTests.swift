@@ -18,6 +18,17 @@ struct CommandLineTests {
         #expect(help.standardOutput.contains("run"))
     }
 
+    @Test("every subcommand's --help names the --color default as a user types it")
+    func colorDefaultInHelp() throws {
+        for command in ["map", "diff", "state", "watch"] {
+            let help = try smm([command, "--help"])
+            #expect(help.status == 0)
+            let words = help.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")   // unwrapped
+            #expect(words.contains("--color <color> Color output"), "\(command): \(words)")
+            #expect(words.contains("default: auto)"), "\(command): \(words)")
+        }
+    }
+
     @Test("smm run passes on the command's exit status")
     func exitStatus() throws {
         #expect(try smm(["run", "--", "sh", "-c", "exit 7"]).status == 7)
