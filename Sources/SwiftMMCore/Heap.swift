@@ -93,15 +93,17 @@ enum Heaps {
     static let forkHandlersRegistered = Atomic<UInt32>(0)
 
     /// Gives the calling thread a heap: one from the pool if an exited thread left one, else a new one.
-    static func startThread() -> Heap? {
+    /// `preferred` is a heap the thread would rather adopt if it is in the pool: the owner of the block that a
+    /// thread's first free returns. A new thread that starts by freeing what an exited thread left (a worker
+    /// that takes over a finished worker's data) then frees into its own heap, and reuses that memory at once.
+    static func startThread(preferring preferred: UInt = 0) -> Heap? {
         // A thread whose heap pointer was redirected (custom memory manager) gets its own heap back.
         if let own = ExtendedThreads.ownHeap() { return ExtendedThreads.resume(own) }
         startProcess()
         Locks.heaps.lock()
         var heap: Heap
-        if let pooled = pool {
+        if let pooled = takeFromPool(preferring: preferred) {
             heap = Heap(pooled)
-            pool = heap.state.pointee.poolNext
             Locks.heaps.unlock()
             heap.state.pointee.poolNext = nil
             adopted.add(1, ordering: .relaxed)
@@ -120,6 +122,29 @@ enum Heaps {
         }
         return heap
     }
+
+    /// Unlinks `preferred` from the pool if it is among its first `poolSearchLimit` heaps, else the first one.
+    /// Callers hold `Locks.heaps`.
+    private static func takeFromPool(preferring preferred: UInt) -> RawPointer? {
+        guard let first = pool else { return nil }
+        if preferred != 0 && UInt(bitPattern: first) != preferred {
+            var previous = Heap(first)
+            var steps = 0
+            while let next = previous.state.pointee.poolNext, steps < poolSearchLimit {
+                if UInt(bitPattern: next) == preferred {
+                    previous.state.pointee.poolNext = Heap(next).state.pointee.poolNext
+                    return next
+                }
+                previous = Heap(next)
+                steps &+= 1
+            }
+        }
+        pool = Heap(first).state.pointee.poolNext
+        return first
+    }
+
+    /// How far `takeFromPool` looks for a preferred heap.
+    static let poolSearchLimit = 256
 
     /// Reads the options once. Nothing here allocates, so threads that arrive meanwhile simply wait.
     static func startProcess() {

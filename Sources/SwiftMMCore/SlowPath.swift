@@ -121,7 +121,10 @@ enum SlowPath {
             if MemoryManagers.isActive { return MemoryManagers.freeOwned(p) }   // a custom memory manager
             // A thread that only frees (a consumer) gets a heap too: its frees are then counted in its own heap,
             // not in a process-wide atomic that every such thread would contend on. Not after its exit hook ran.
-            if !ExtendedThreads.hasExited, let started = Heaps.startThread() { heap = started }
+            // It adopts the heap that owns the block if an exited thread left it in the pool.
+            if !ExtendedThreads.hasExited, let started = Heaps.startThread(preferring: page.pointee.owner & ~PageFlag.mask) {
+                heap = started
+            }
         }
         let owner = page.pointee.owner
         guard owner != 0, let start = page.pointee.start, p >= start, let bumpNext = page.pointee.bumpNext, p < bumpNext else {

@@ -5,13 +5,19 @@
 //  - "recycle": a thread that allocates frees the main thread's blocks, then allocates blocks of the same size:
 //    it gets the blocks it just freed back (kept for it, as glibc's tcache does). It then waits, holding them,
 //    while the main thread exits: the leak report (SMM_REPORT_LEAKS) must not count them.
+//  - "adopt": a thread allocates blocks and exits, then another exits after it (so that the first one's heap is
+//    not the pool's first). A new thread frees all the first thread's blocks: it adopts that thread's heap, so
+//    its frees are its own and the memory is free at once, instead of waiting in an unowned heap.
 // Exit 0 when every block held its pattern.
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "swiftmm.h"
 
 enum { BLOCKS = 20000, CONSUMERS = 2, RECYCLED = 64 };
 static unsigned char *blocks[BLOCKS];
@@ -88,6 +94,62 @@ static int recycle(void) {
     return 0;
 }
 
+enum { ADOPTED = 1000, ADOPTED_SIZE = 2000 };
+
+static void *leave_blocks(void *arg) {
+    (void)arg;
+    for (int i = 0; i < ADOPTED; i++) { blocks[i] = malloc(ADOPTED_SIZE); memset(blocks[i], i, ADOPTED_SIZE); }
+    return NULL;
+}
+
+static pthread_mutex_t later_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t later_go = PTHREAD_COND_INITIALIZER;
+static int later_may_exit, later_started;
+
+/// Takes a heap before the first thread exits (a new one: the pool is empty), and gives it back after.
+static void *exit_later(void *arg) {
+    (void)arg;
+    free(malloc(100));
+    pthread_mutex_lock(&later_lock);
+    later_started = 1;
+    pthread_cond_broadcast(&later_go);
+    while (!later_may_exit) pthread_cond_wait(&later_go, &later_lock);
+    pthread_mutex_unlock(&later_lock);
+    return NULL;
+}
+
+static void *free_left_blocks(void *arg) {
+    (void)arg;
+    for (int i = 0; i < ADOPTED; i++) free(blocks[i]);
+    return NULL;
+}
+
+static int adopt(void) {
+    __typeof__(smm_get_stats) *get_stats = (__typeof__(smm_get_stats) *)dlsym(RTLD_DEFAULT, "smm_get_stats");
+    if (!get_stats) { puts("adopt: SwiftMM is not loaded"); return 100; }
+    free(malloc(100));                                   // the main thread has its own heap
+    pthread_t t, later;
+    pthread_create(&later, NULL, exit_later, NULL);
+    pthread_mutex_lock(&later_lock);
+    while (!later_started) pthread_cond_wait(&later_go, &later_lock);
+    pthread_mutex_unlock(&later_lock);
+    pthread_create(&t, NULL, leave_blocks, NULL); pthread_join(t, NULL);
+    pthread_mutex_lock(&later_lock);
+    later_may_exit = 1;
+    pthread_cond_broadcast(&later_go);
+    pthread_mutex_unlock(&later_lock);
+    pthread_join(later, NULL);                           // the pool now holds its heap first, then the first thread's
+    smm_stats before, after;
+    get_stats(&before);
+    pthread_create(&t, NULL, free_left_blocks, NULL); pthread_join(t, NULL);
+    get_stats(&after);
+    printf("adopt: in use %llu KiB before the frees, %llu KiB after\n",
+           (unsigned long long)(before.bytes_in_use >> 10), (unsigned long long)(after.bytes_in_use >> 10));
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    return argc > 1 && strcmp(argv[1], "recycle") == 0 ? recycle() : handoff();
+    if (argc > 1 && strcmp(argv[1], "recycle") == 0) return recycle();
+    if (argc > 1 && strcmp(argv[1], "adopt") == 0) return adopt();
+    return handoff();
 }

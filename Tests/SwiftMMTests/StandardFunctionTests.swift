@@ -67,6 +67,19 @@ struct StandardFunctionTests {
         #expect(leaked48 < 64, "\(result.standardError)")
     }
 
+    @Test("a new thread whose first free is an exited thread's block adopts that thread's heap: its frees take effect at once")
+    func freeingThreadAdoptsTheOwnersHeap() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-handoff"), "adopt"], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        let figures = result.standardOutput.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(figures.count == 2, "\(result.standardOutput)")
+        guard figures.count == 2 else { return }
+        // 1000 blocks of 2000 B (2048 B each) were in use; once freed, none is. In a heap nobody had adopted they
+        // would still count, waiting for an owner to collect them.
+        #expect(figures[0] >= 1900, "\(result.standardOutput)")
+        #expect(figures[1] < 200, "\(result.standardOutput)")
+    }
+
     @Test("fork while other threads allocate: every child allocates and exits, none hangs on an inherited lock")
     func forkSafety() throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-fork"), "200"], preload: true)
