@@ -5,6 +5,8 @@
 //  - "recycle": a thread that allocates frees the main thread's blocks, then allocates blocks of the same size:
 //    it gets the blocks it just freed back (kept for it, as glibc's tcache does). It then waits, holding them,
 //    while the main thread exits: the leak report (SMM_REPORT_LEAKS) must not count them.
+//  - "minimize": the same thread calls smm_heap_minimize after the frees: it gives the blocks back, and its next
+//    allocations are not among them.
 //  - "adopt": a thread allocates blocks and exits, then another exits after it (so that the first one's heap is
 //    not the pool's first). A new thread frees all the first thread's blocks: it adopts that thread's heap, so
 //    its frees are its own and the memory is free at once, instead of waiting in an unowned heap.
@@ -94,6 +96,34 @@ static int recycle(void) {
     return 0;
 }
 
+/// After smm_heap_minimize, a thread holds none of the blocks it freed from other heaps: its next allocations
+/// are new blocks, and the freed ones went back to their owner.
+static void *minimizer(void *arg) {
+    size_t (*minimize)(void) = (size_t (*)(void))arg;
+    free(malloc(16));                                  // this thread allocates: it keeps what it frees
+    for (int i = 0; i < RECYCLED; i++) free(blocks[i]);
+    minimize();
+    int found = 0;
+    for (int i = 0; i < 8; i++) {
+        void *p = malloc(48);
+        for (int k = 0; k < RECYCLED; k++) if (p == blocks[k]) { found++; break; }
+        free(p);
+    }
+    return (void *)(intptr_t)found;
+}
+
+static int minimize(void) {
+    void *minimize = dlsym(RTLD_DEFAULT, "smm_heap_minimize");
+    if (!minimize) { puts("minimize: SwiftMM is not loaded"); return 100; }
+    for (int i = 0; i < RECYCLED; i++) { blocks[i] = malloc(48); memset(blocks[i], i, 48); }
+    pthread_t t;
+    void *found;
+    pthread_create(&t, NULL, minimizer, minimize);
+    pthread_join(t, &found);
+    printf("minimize: %d of 8 new blocks were blocks the thread had freed\n", (int)(intptr_t)found);
+    return 0;
+}
+
 enum { ADOPTED = 1000, ADOPTED_SIZE = 2000 };
 
 static void *leave_blocks(void *arg) {
@@ -151,5 +181,6 @@ static int adopt(void) {
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "recycle") == 0) return recycle();
     if (argc > 1 && strcmp(argv[1], "adopt") == 0) return adopt();
+    if (argc > 1 && strcmp(argv[1], "minimize") == 0) return minimize();
     return handoff();
 }

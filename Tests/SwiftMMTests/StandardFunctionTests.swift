@@ -67,6 +67,13 @@ struct StandardFunctionTests {
         #expect(leaked48 < 64, "\(result.standardError)")
     }
 
+    @Test("smm_heap_minimize gives the blocks a thread kept from other heaps back to their owners")
+    func minimizeGivesKeptBlocksBack() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-handoff"), "minimize"], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("minimize: 0 of 8 new blocks were blocks the thread had freed"))
+    }
+
     @Test("a new thread whose first free is an exited thread's block adopts that thread's heap: its frees take effect at once")
     func freeingThreadAdoptsTheOwnersHeap() throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-handoff"), "adopt"], preload: true)

@@ -109,6 +109,7 @@ enum Queries {
         let before = OSCounters.committed.load(ordering: .relaxed)
         DebugMode.emptyQuarantine()
         if let heap = ExtendedThreads.ownHeap() ?? (Heap.current.isInitialized ? Heap.current : nil) {
+            ForeignBlocks.flush(heap)          // other heaps' blocks this thread kept go back to their owners
             SlowPath.collectRemoteFrees(heap)
             Segments.purge(heap, now: Platform.nowNanoseconds(), force: true)
             MemoryBlocks.flushCache(heap, discard: true)

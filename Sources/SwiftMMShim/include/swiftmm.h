@@ -308,7 +308,8 @@ typedef struct smm_memory_info {
 int smm_memory_options(const void *p, smm_memory_info *out);
 /** 1 when p is the start of, or inside, memory SwiftMM handed out and has not taken back (DidAlloc). */
 int smm_owns(const void *p);
-/** Returns the calling thread's free memory to the OS (free pages, large cache, block cache). Returns the
+/** Returns the calling thread's free memory to the OS (free pages, large cache, block cache), and gives the
+ *  blocks it freed from other threads' heaps and kept for itself back to their owners. Returns the
  *  bytes of committed memory released (process-wide figure, so approximate with other threads running). */
 size_t smm_heap_minimize(void);
 
