@@ -66,6 +66,12 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static int recycled = -1;
 
+/// 1 when `p` is one of the main thread's blocks that the scenario's thread freed.
+static int was_freed_by_thread(const void *p) {
+    for (int k = 0; k < RECYCLED; k++) if (p == blocks[k]) return 1;
+    return 0;
+}
+
 static void *recycler(void *arg) {
     (void)arg;
     free(malloc(16));                                  // this thread allocates: it keeps what it frees
@@ -75,7 +81,7 @@ static void *recycler(void *arg) {
     for (int i = 0; i < RECYCLED; i++) {
         again[i] = malloc(48);
         memset(again[i], 0xA5, 48);
-        for (int k = 0; k < RECYCLED; k++) if (again[i] == blocks[k]) { found++; break; }
+        found += was_freed_by_thread(again[i]);
     }
     for (int i = 0; i < RECYCLED; i++) free(again[i]);
     pthread_mutex_lock(&lock);
@@ -106,7 +112,7 @@ static void *minimizer(void *arg) {
     int found = 0;
     for (int i = 0; i < 8; i++) {
         void *p = malloc(48);
-        for (int k = 0; k < RECYCLED; k++) if (p == blocks[k]) { found++; break; }
+        found += was_freed_by_thread(p);
         free(p);
     }
     return (void *)(intptr_t)found;
