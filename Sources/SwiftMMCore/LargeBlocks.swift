@@ -129,6 +129,7 @@ enum LargeBlocks {
             actualMap = reused.1
         } else {
             p = Platform.mapAligned(mapSize, alignment: alignment, name: .large, committed: mapSize)
+            if let p, !zeroed { adviseHugePages(p, mapSize, previous: 0) }   // calloc'd tables are often sparse
         }
         guard let block = p else { Platform.setErrno(ENOMEM); return nil }
         Locks.large.lock()
@@ -202,10 +203,12 @@ enum LargeBlocks {
         // Grow by at least an eighth, so that a buffer grown step by step is not remapped at every step.
         let target = max(newMap, pageRound(entry.mapSize &+ entry.mapSize / 8) ?? newMap)
         if let q = Platform.remap(p, from: entry.mapSize, to: target, mayMove: false) {
+            adviseHugePages(q, target, previous: entry.mapSize)
             update(p, q, mapSize: target, size: size, alignment: entry.alignment)
             return q
         }
         if entry.alignment <= Geometry.osPageSize, let q = Platform.remap(p, from: entry.mapSize, to: target, mayMove: true) {
+            adviseHugePages(q, target, previous: entry.mapSize)
             update(p, q, mapSize: target, size: size, alignment: entry.alignment)
             return q
         }
@@ -214,6 +217,13 @@ enum LargeBlocks {
         if keepContents { memcpy(q, p, entry.size < size ? entry.size : size) }
         free(p)
         return q
+    }
+
+    /// A mapping that reaches `Options.hugePagesFrom` asks for huge pages once (the advice stays with the
+    /// mapping as mremap grows or moves it).
+    private static func adviseHugePages(_ p: RawPointer, _ mapSize: Int, previous: Int) {
+        let from = Options.hugePagesFrom
+        if from > 0 && mapSize >= from && previous < from { Platform.adviseHugePages(p, mapSize) }
     }
 
     private static func update(_ old: RawPointer, _ new: RawPointer, mapSize: Int, size: Int, alignment: Int) {
@@ -233,21 +243,44 @@ enum LargeBlocks {
         return slots
     }
 
+    /// Serves a request from the cache. The smallest mapping that fits is taken, split when it is bigger by a
+    /// large block or more (the tail stays cached for later requests). Failing that, the biggest mapping is
+    /// grown with mremap: its pages are resident already, and only the new part will fault.
     private static func takeFromCache(_ mapSize: Int, alignment: Int) -> (RawPointer, Int)? {
         guard LargeCache.bytes > 0, let slots = cacheSlots() else { return nil }
         expireCache(slots)
         var best = -1
-        for i in 0..<LargeCache.slots {
-            let s = slots[i]
-            if s.address != 0 && s.mapSize >= mapSize && s.mapSize <= mapSize &* 2 && s.address & UInt(alignment &- 1) == 0 {
-                if best < 0 || s.mapSize < slots[best].mapSize { best = i }
+        var biggest = -1
+        for i in 0..<LargeCache.slots where slots[i].address != 0 && slots[i].address & UInt(alignment &- 1) == 0 {
+            let size = slots[i].mapSize
+            if size >= mapSize {
+                if best < 0 || size < slots[best].mapSize { best = i }
+            } else if biggest < 0 || size > slots[biggest].mapSize {
+                biggest = i
             }
         }
-        guard best >= 0, let p = RawPointer(bitPattern: slots[best].address) else { return nil }
-        let size = slots[best].mapSize
-        slots[best].address = 0
+        if best >= 0, let p = RawPointer(bitPattern: slots[best].address) {
+            let rest = slots[best].mapSize &- mapSize
+            if rest > mapSize && rest > Geometry.mediumMax {
+                slots[best].address &+= UInt(mapSize)
+                slots[best].mapSize = rest
+                LargeCache.bytes &-= mapSize
+                return (p, mapSize)
+            }
+            slots[best].address = 0
+            LargeCache.bytes &-= mapSize &+ rest
+            return (p, mapSize &+ rest)
+        }
+        guard biggest >= 0, alignment <= Geometry.osPageSize, let p = RawPointer(bitPattern: slots[biggest].address) else { return nil }
+        let size = slots[biggest].mapSize
+        slots[biggest].address = 0
         LargeCache.bytes &-= size
-        return (p, size)
+        guard let q = Platform.remap(p, from: size, to: mapSize, mayMove: true) else {
+            Platform.unmap(p, size, committed: size)
+            return nil
+        }
+        adviseHugePages(q, mapSize, previous: size)
+        return (q, mapSize)
     }
 
     private static func putInCache(_ entry: LargeEntry) -> Bool {

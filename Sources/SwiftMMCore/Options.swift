@@ -11,7 +11,9 @@ enum Options {
     /// Free but committed memory a heap may hold past the delay check before it purges at once (bytes).
     nonisolated(unsafe) static var purgeThreshold = 32 &<< 20
     /// Bytes of freed large blocks kept mapped for reuse.
-    nonisolated(unsafe) static var largeCache = 64 &<< 20
+    nonisolated(unsafe) static var largeCache = 48 &<< 20
+    /// Large mappings of at least this many bytes ask the kernel for transparent huge pages (0: never).
+    nonisolated(unsafe) static var hugePagesFrom = 2 &<< 20
     /// The leak report at exit (SMM_REPORT_LEAKS), where it goes, and the exit status it sets when non-negative.
     nonisolated(unsafe) static var reportLeaks = false
     nonisolated(unsafe) static var leakFile: UnsafePointer<CChar>? = nil
@@ -34,6 +36,7 @@ enum Options {
         purgeDelayMilliseconds = UInt64(number("SMM_PURGE_DELAY", Int(purgeDelayMilliseconds), sizeSuffixes: false))
         purgeThreshold = number("SMM_PURGE_THRESHOLD", purgeThreshold, sizeSuffixes: true)
         largeCache = number("SMM_LARGE_CACHE", largeCache, sizeSuffixes: true)
+        hugePagesFrom = number("SMM_HUGE_PAGES_FROM", hugePagesFrom, sizeSuffixes: true)
         reportPath = Platform.environment("SMM_STATS_FILE")
         reportLeaks = flag("SMM_REPORT_LEAKS", reportLeaks)
         leakFile = Platform.environment("SMM_LEAK_FILE")
@@ -107,6 +110,7 @@ enum Options {
         out.text("  SMM_PURGE_DELAY="); out.int(Int(purgeDelayMilliseconds)); out.text(" (ms)\n")
         out.text("  SMM_PURGE_THRESHOLD="); out.bytes(purgeThreshold); out.text("\n")
         out.text("  SMM_LARGE_CACHE="); out.bytes(largeCache); out.text("\n")
+        out.text("  SMM_HUGE_PAGES_FROM="); out.bytes(hugePagesFrom); out.text("\n")
         out.text("  SMM_REPORT_LEAKS="); out.int(reportLeaks ? 1 : 0); out.text("\n")
         out.text("  SMM_LEAKS_EXIT_CODE="); out.int(leaksExitCode); out.text("\n")
         out.text("  SMM_DEBUG="); out.int(debug ? 1 : 0); out.text("\n")

@@ -103,5 +103,61 @@ struct SwiftAPITests {
         memory.collect()
         #expect(memory.statistics.largeBlocksInUse == before.largeBlocksInUse)
     }
+
+    @Test("a freed large mapping is used again: split for smaller blocks, grown with mremap for a bigger one")
+    func largeCacheReuse() throws {
+        memory.collect()                                        // start with an empty cache
+        let freed = try memory.allocate(byteCount: 8 << 20)
+        memory.free(freed)
+        let before = memory.statistics
+        let first = try memory.allocate(byteCount: 1 << 20)
+        let second = try memory.allocate(byteCount: 1 << 20)
+        #expect(first == freed, "the head of the cached mapping")
+        #expect(second == freed + (1 << 20), "the next megabyte of it")
+        #expect(memory.statistics.mmapCalls == before.mmapCalls)
+        memory.free(first)
+        memory.free(second)
+        memory.collect()
+
+        let small = try memory.allocate(byteCount: 1 << 20)
+        memory.free(small)
+        let beforeGrowth = memory.statistics
+        let grown = try memory.allocate(byteCount: 4 << 20)
+        defer { memory.free(grown) }
+        #expect(memory.statistics.mmapCalls == beforeGrowth.mmapCalls, "no new mapping")
+        #expect(memory.statistics.mremapCalls == beforeGrowth.mremapCalls + 1, "the cached megabyte grown")
+        grown.initializeMemory(as: UInt8.self, repeating: 0xA5, count: 4 << 20)
+        #expect(grown.load(fromByteOffset: (4 << 20) - 1, as: UInt8.self) == 0xA5)
+    }
+
+    @Test("large blocks of 2 MiB and more ask for huge pages; calloc'd ones and smaller ones do not")
+    func hugePages() throws {
+        let buffer = try memory.allocate(byteCount: 4 << 20)
+        let table = try memory.allocateZeroed(count: 4 << 20, stride: 1)
+        let smaller = try memory.allocate(byteCount: 1 << 20)
+        defer { memory.free(buffer); memory.free(table); memory.free(smaller) }
+        #expect(try vmFlags(containing: buffer).contains("hg"))
+        #expect(try !vmFlags(containing: table).contains("hg"))
+        #expect(try !vmFlags(containing: smaller).contains("hg"))
+    }
+
+    /// The `VmFlags` of the mapping in /proc/self/smaps that holds `p`.
+    private func vmFlags(containing p: UnsafeMutableRawPointer) throws -> [Substring] {
+        let address = UInt(bitPattern: p)
+        var inside = false
+        // Read to the end: String(contentsOfFile:) stops after the first read of a /proc file.
+        let smaps = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps")).readToEnd() ?? Data()
+        for line in String(decoding: smaps, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if let range = fields.first, range.contains("-"), !range.hasSuffix(":") {
+                let bounds = range.split(separator: "-").compactMap { UInt($0, radix: 16) }
+                inside = bounds.count == 2 && bounds[0] <= address && address < bounds[1]
+            } else if inside && fields.first == "VmFlags:" {
+                return Array(fields.dropFirst())
+            }
+        }
+        Issue.record("no mapping in /proc/self/smaps holds \(p)")
+        return []
+    }
 }
 }
