@@ -95,13 +95,15 @@ enum ForeignBlocks {
         while let first = block {
             let slice = UInt(bitPattern: first) &>> UInt(Geometry.sliceShift)
             var last = first
+            var count: UInt = 1
             block = first.load(as: RawPointer?.self)
             while let next = block, UInt(bitPattern: next) &>> UInt(Geometry.sliceShift) == slice {
                 last = next
+                count &+= 1
                 block = next.load(as: RawPointer?.self)
             }
             let page = pageOf(UInt(bitPattern: first))
-            SlowPath.pushRemote(page, first, last: last, owner: page.pointee.owner)
+            SlowPath.pushRemote(page, first, last: last, count: count, owner: page.pointee.owner)
         }
     }
 }

@@ -40,10 +40,23 @@ struct Page: ~Copyable {
     var sliceCount: Int32
     /// When the slices of a free page were released (monotonic ns), for delayed decommit.
     var freedAt: UInt64
-    /// Blocks freed by other threads, pushed with compare-and-swap and collected by the owner.
+    /// Blocks freed by other threads, pushed with compare-and-swap and collected by the owner: the address of
+    /// the newest block, with the number of blocks in the bits from `RemoteList.countShift` up.
     let threadFree: Atomic<UInt>
     /// The largest alignment asked of this page's blocks; valid while `PageFlag.aligned` is set (AlignedRealloc.swift).
     var alignment: UInt
+    /// The oldest block of `threadFree`'s list, written by the push that found the list empty, before that push
+    /// queues the page for its owner. The owner then splices the list without walking it.
+    var remoteTail: RawPointer?
+}
+
+/// The packing of `Page.threadFree`: a block address (below 2^47) and a block count above it.
+enum RemoteList {
+    static let countShift: UInt = 48
+    static let addressMask: UInt = (1 &<< countShift) &- 1
+
+    @inline(__always) static func first(_ word: UInt) -> UInt { word & addressMask }
+    @inline(__always) static func count(_ word: UInt) -> UInt32 { UInt32(truncatingIfNeeded: word &>> countShift) }
 }
 
 /// The header at the start of every segment.

@@ -84,6 +84,7 @@ enum Segments {
         page.pointee.classIndex = Int32(classIndex)
         page.pointee.sliceCount = Int32(slices)
         page.pointee.threadFree.store(0, ordering: .relaxed)
+        page.pointee.remoteTail = nil
         return page
     }
 

@@ -170,20 +170,22 @@ enum SlowPath {
         PageQueues.syncDirect(heap, classIndex)
     }
 
-    /// A free from a thread that does not own the page: push the block (or the chain from `block` to `last`) onto
-    /// the page's atomic list; the first push since the owner last looked also queues the page on the owner heap's
-    /// atomic list.
-    static func pushRemote(_ page: PagePointer, _ block: RawPointer, last: RawPointer? = nil, owner: UInt) {
+    /// A free from a thread that does not own the page: push the block (or the chain of `count` blocks from
+    /// `block` to `last`) onto the page's atomic list; the push that finds the list empty records its last block
+    /// as the list's tail and then queues the page on the owner heap's atomic list.
+    static func pushRemote(_ page: PagePointer, _ block: RawPointer, last: RawPointer? = nil, count: UInt = 1, owner: UInt) {
         let tail = last ?? block
         var head = page.pointee.threadFree.load(ordering: .relaxed)
         while true {
-            tail.storeBytes(of: head, as: UInt.self)
+            tail.storeBytes(of: RemoteList.first(head), as: UInt.self)
+            let desired = UInt(bitPattern: block) | ((head &>> RemoteList.countShift) &+ count) &<< RemoteList.countShift
             let (done, seen) = page.pointee.threadFree.compareExchange(
-                expected: head, desired: UInt(bitPattern: block), ordering: .releasing)
+                expected: head, desired: desired, ordering: .releasing)
             if done { break }
             head = seen
         }
         guard head == 0 else { return }
+        page.pointee.remoteTail = tail
         let ownerHeap = Heap(RawPointer(bitPattern: owner & ~PageFlag.mask).unsafelyUnwrapped)
         var top = ownerHeap.state.pointee.remoteReady.load(ordering: .relaxed)
         while true {
@@ -195,24 +197,19 @@ enum SlowPath {
         }
     }
 
-    /// Takes the frees other threads made into this heap's pages back onto the pages' free lists.
+    /// Takes the frees other threads made into this heap's pages back onto the pages' free lists. Each list is
+    /// spliced whole, through its recorded tail and count, without touching its blocks.
     static func collectRemoteFrees(_ heap: Heap) {
         var next = heap.state.pointee.remoteReady.exchange(0, ordering: .acquiring)
         while let page = PagePointer(bitPattern: next) {
             next = UInt(bitPattern: page.pointee.remoteNext)      // read before the list can be re-pushed
-            var blocks = page.pointee.threadFree.exchange(0, ordering: .acquiring)
-            guard blocks != 0 else { continue }
-            var count: UInt32 = 0
-            let first = RawPointer(bitPattern: blocks).unsafelyUnwrapped
-            var last = first
-            while let block = RawPointer(bitPattern: blocks) {
-                last = block
-                count &+= 1
-                blocks = block.load(as: UInt.self)
-            }
+            // The tail is read before the exchange: until the list is emptied, no push can record another one.
+            let tail = page.pointee.remoteTail
+            let word = page.pointee.threadFree.exchange(0, ordering: .acquiring)
+            guard let first = RawPointer(bitPattern: RemoteList.first(word)), let last = tail else { continue }
             last.storeBytes(of: page.pointee.free, as: RawPointer?.self)
             page.pointee.free = first
-            page.pointee.used &-= count
+            page.pointee.used &-= RemoteList.count(word)
             if page.pointee.owner & PageFlag.full != 0 { returnToQueue(heap, page) }
             if page.pointee.used == 0 { pageEmptied(heap, page) }
         }

@@ -71,7 +71,7 @@ enum LeakReport {
             }
         }
         markFree(UInt(bitPattern: page.pointee.free))
-        markFree(page.pointee.threadFree.load(ordering: .acquiring))
+        markFree(RemoteList.first(page.pointee.threadFree.load(ordering: .acquiring)))
         let classIndex = Int(page.pointee.classIndex)
         if classIndex < ForeignBlocks.classLimit {
             Heaps.forEach { heap in markFree(UInt(bitPattern: ForeignBlocks.list(heap, classIndex).pointee.free), mixed: true) }
