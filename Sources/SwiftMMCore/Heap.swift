@@ -150,6 +150,7 @@ enum Heaps {
     static func startProcess() {
         if processState.load(ordering: .acquiring) == 2 { return }
         if processState.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged {
+            LayoutCheck.verify()
             Options.load()
             LiveAnchor.publish()
             if Options.debug { DebugMode.install() }        // before any block exists: every block is a debug block
