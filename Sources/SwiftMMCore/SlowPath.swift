@@ -54,11 +54,22 @@ enum SlowPath {
         }
     }
 
-    /// The first page of the class queue that has a free block, after extending or collecting where it can.
-    /// Exhausted pages leave the queue marked full; a new page is taken when none is left.
+    /// A page of the class queue with a free block. Freed blocks come first: a page that has some (often
+    /// blocks other threads freed, just collected) is taken before any page is extended into memory not used
+    /// yet. Then the first page that can be extended; exhausted pages leave the queue marked full on the way.
+    /// A new page is taken when none is left.
     private static func pageWithFreeBlock(_ heap: Heap, _ classIndex: Int) -> PagePointer? {
         let queue = heap.queue(classIndex)
         var candidate = queue.pointee.first
+        while let page = candidate {
+            if page.pointee.free != nil {
+                if queue.pointee.first != page { PageQueues.remove(queue, page); PageQueues.pushFront(queue, page) }
+                PageQueues.syncDirect(heap, classIndex)
+                return page
+            }
+            candidate = page.pointee.next
+        }
+        candidate = queue.pointee.first
         while let page = candidate {
             if page.pointee.free != nil || extend(page) {
                 if queue.pointee.first != page { PageQueues.remove(queue, page); PageQueues.pushFront(queue, page) }

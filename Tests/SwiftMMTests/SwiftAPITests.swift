@@ -130,6 +130,23 @@ struct SwiftAPITests {
         #expect(grown.load(fromByteOffset: (4 << 20) - 1, as: UInt8.self) == 0xA5)
     }
 
+    @Test("a block freed into a full page is handed out again before a page is extended into untouched memory")
+    func freedBlocksBeforeFreshMemory() throws {
+        // 3000-byte blocks (class 3072): 21 to a 64 KiB page, threaded onto its free list one at a time.
+        var blocks: [UnsafeMutableRawPointer] = []
+        defer { blocks.forEach { memory.free($0) } }
+        func page(_ p: UnsafeMutableRawPointer) -> UInt { UInt(bitPattern: p) >> 16 }
+        blocks.append(try memory.allocate(byteCount: 3000))
+        repeat { blocks.append(try memory.allocate(byteCount: 3000)) }
+        while page(blocks[blocks.count - 1]) == page(blocks[blocks.count - 2]) && blocks.count < 100
+        // The last block opened a new page, which has room left; the one before it is in a page now full.
+        let freed = blocks.remove(at: blocks.count - 2)
+        memory.free(freed)
+        let next = try memory.allocate(byteCount: 3000)
+        blocks.append(next)
+        #expect(next == freed)
+    }
+
     @Test("large blocks of 2 MiB and more ask for huge pages; calloc'd ones and smaller ones do not")
     func hugePages() throws {
         memory.collect()            // an empty cache: each block below gets a mapping of its own
