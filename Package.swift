@@ -7,6 +7,10 @@ import PackageDescription
 let embeddedLinkFlags: [LinkerSetting] = [
     .unsafeFlags([
         "-enable-experimental-feature", "Embedded",
+        // lld (shipped with the toolchain) gives the --defsym names below default visibility; gold and bfd copy
+        // the protected visibility of Swift's public symbols, and then ld.so warns about non-PIE programs that
+        // take malloc's address ("direct reference to protected function") and their &malloc differs from ours.
+        "-use-ld=lld",
         "-Xlinker", "--version-script=Sources/SwiftMMShim/swiftmm.map",
         "-Xlinker", "-z", "-Xlinker", "nodelete",
         "-Xlinker", "--no-undefined",
@@ -69,6 +73,8 @@ let package = Package(
         .executableTarget(name: "smm-check-cxx", path: "Sources/smm-check-cxx", cxxSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .executableTarget(name: "smm-stress", path: "Sources/smm-stress", cSettings: [.unsafeFlags(["-O2"])]),
         .executableTarget(name: "smm-check-fork", path: "Sources/smm-check-fork"),
+        .executableTarget(name: "smm-check-nopie", path: "Sources/smm-check-nopie",
+                          cSettings: [.unsafeFlags(["-fno-pic", "-fno-pie"])], linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]),
         .executableTarget(name: "smm-check-handoff", path: "Sources/smm-check-handoff",
                           cSettings: [.unsafeFlags(["-ISources/SwiftMMShim/include", "-fno-builtin"])]),
         .executableTarget(name: "smm-check-diagnostics", path: "Sources/smm-check-diagnostics",

@@ -94,6 +94,14 @@ struct StandardFunctionTests {
         #expect(result.standardOutput.contains("200 children, 0 hung, 0 failed"))
     }
 
+    @Test("a program built without PIE that takes malloc's address runs quietly, with one address for malloc and free")
+    func nonPIEProgram() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-nopie")], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput == "one address for malloc and free\n")
+        #expect(!result.standardError.contains("warning"), "the dynamic linker warned: \(result.standardError)")
+    }
+
     @Test("a free of a pointer SwiftMM never handed out is reported, not fatal")
     func invalidFreeIsReported() throws {
         // A page from mmap: neither in a SwiftMM segment nor a large block SwiftMM knows.
