@@ -163,9 +163,7 @@ struct SwiftAPITests {
     private func vmFlags(containing p: UnsafeMutableRawPointer) throws -> [Substring] {
         let address = UInt(bitPattern: p)
         var inside = false
-        // Read to the end: String(contentsOfFile:) stops after the first read of a /proc file.
-        let smaps = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps")).readToEnd() ?? Data()
-        for line in String(decoding: smaps, as: UTF8.self).split(separator: "\n") {
+        for line in try ProcFiles.read("/proc/self/smaps").split(separator: "\n") {
             let fields = line.split(separator: " ")
             if let range = fields.first, range.contains("-"), !range.hasSuffix(":") {
                 let bounds = range.split(separator: "-").compactMap { UInt($0, radix: 16) }

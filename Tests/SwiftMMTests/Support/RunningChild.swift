@@ -47,7 +47,7 @@ final class RunningChild {
     /// Waits until `/proc/PID/maps` contains `text` (a library the loader maps), for up to 10 seconds.
     func waitUntilMapped(_ text: String) throws {
         for _ in 0..<500 {
-            if let maps = try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8), maps.contains(text) { return }
+            if let maps = try? ProcFiles.read("/proc/\(pid)/maps"), maps.contains(text) { return }
             usleep(20_000)
         }
         throw TestFailure("\(text) never appeared in /proc/\(pid)/maps")
