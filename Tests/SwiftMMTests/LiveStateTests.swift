@@ -1,4 +1,5 @@
 import Foundation
+import SMMAnalyzer
 import Testing
 import SwiftMM
 
@@ -150,7 +151,7 @@ struct LiveStateTests {
     @Test("a libswiftmm.so without the live-state anchor is a version mismatch")
     func noAnchor() throws {
         // Any shared library stands in for a libswiftmm.so from before `smm state`: a copy of libm under that name.
-        let maps = try ProcFiles.read("/proc/self/maps")
+        let maps = try ProcFile.readText("/proc/self/maps")
         let candidates = maps.split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
             .filter { $0.hasPrefix("/") && $0.contains("/libm.so") }
             + ["/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6", "/lib64/libm.so.6", "/usr/lib64/libm.so.6"]

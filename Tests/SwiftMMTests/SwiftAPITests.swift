@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import SMMAnalyzer
 import SwiftMM
 
 /// Tests that use SwiftMM's heap inside this test process. Its statistics are process-wide, so these run one
@@ -163,7 +164,7 @@ struct SwiftAPITests {
     private func vmFlags(containing p: UnsafeMutableRawPointer) throws -> [Substring] {
         let address = UInt(bitPattern: p)
         var inside = false
-        for line in try ProcFiles.read("/proc/self/smaps").split(separator: "\n") {
+        for line in try ProcFile.readText("/proc/self/smaps").split(separator: "\n") {
             let fields = line.split(separator: " ")
             if let range = fields.first, range.contains("-"), !range.hasSuffix(":") {
                 let bounds = range.split(separator: "-").compactMap { UInt($0, radix: 16) }

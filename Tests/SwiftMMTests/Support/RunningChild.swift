@@ -1,4 +1,5 @@
 import Foundation
+import SMMAnalyzer
 
 /// A child process that keeps running while a test looks at it from outside: it prints what it did, then a line
 /// "ready", then blocks reading stdin until `finish()` closes it.
@@ -47,7 +48,7 @@ final class RunningChild {
     /// Waits until `/proc/PID/maps` contains `text` (a library the loader maps), for up to 10 seconds.
     func waitUntilMapped(_ text: String) throws {
         for _ in 0..<500 {
-            if let maps = try? ProcFiles.read("/proc/\(pid)/maps"), maps.contains(text) { return }
+            if let maps = try? ProcFile.readText("/proc/\(pid)/maps"), maps.contains(text) { return }
             usleep(20_000)
         }
         throw TestFailure("\(text) never appeared in /proc/\(pid)/maps")
