@@ -43,10 +43,10 @@ enum SlowPath {
         }
     }
 
-    /// Decommits free pages that waited out the purge delay, or all of them past the threshold; runs at most
-    /// every half delay unless the threshold is crossed.
+    /// Decommits free pages that waited out the purge delay, or all of them past the threshold, and the
+    /// interiors of free large blocks (FreeBlockInteriors); runs at most every half delay unless the threshold is
+    /// crossed.
     static func purgeIfDue(_ heap: Heap) {
-        guard heap.state.pointee.dirtyBytes > 0 else { return }
         let now = Platform.nowNanoseconds()
         if heap.state.pointee.dirtyBytes > Options.purgeThreshold
             || now &- heap.state.pointee.lastPurge >= Options.purgeDelayMilliseconds &* 500_000 {

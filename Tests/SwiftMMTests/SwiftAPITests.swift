@@ -160,6 +160,46 @@ struct SwiftAPITests {
         #expect(try !vmFlags(containing: smaller).contains("hg"))
     }
 
+    @Test("a purge returns the OS pages inside free blocks of 8 KiB and more, all but the one holding the link")
+    func freeBlockInteriors() throws {
+        // 16,000-byte blocks (class 16384), four to a 64 KiB slice. Every other one stays in use: a slice that
+        // holds one of those belongs to a page that stays, so only the new purge step can return its free blocks' pages.
+        let size = 16_000
+        let blocks = try (0..<8).map { _ in try memory.allocate(byteCount: size) }
+        for block in blocks { block.initializeMemory(as: UInt8.self, repeating: 0xA5, count: size) }
+        let live = blocks.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        let freed = blocks.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        defer { live.forEach { memory.free($0) } }
+        func slice(_ p: UnsafeMutableRawPointer) -> UInt { UInt(bitPattern: p) >> 16 }
+        let besideLive = freed.filter { block in live.contains { slice($0) == slice(block) } }
+        #expect(!besideLive.isEmpty, "some freed block shares a slice with a live one")
+        freed.forEach { memory.free($0) }
+        memory.collect()
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        for block in besideLive {
+            let interior = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: block) & ~UInt(pageSize - 1)) + UInt(pageSize))!
+            let end = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: block) + UInt(size)) & ~UInt(pageSize - 1))!
+            #expect(try residency(block, 1).resident == 1, "the page with the free-list link stays")
+            #expect(try residency(interior, end - interior).resident == 0, "the pages inside the free block are returned")
+        }
+        for block in live {
+            let (resident, spanned) = try residency(block, size)
+            #expect(resident == spanned, "the live block keeps its pages")
+            #expect(block.load(fromByteOffset: size - 1, as: UInt8.self) == 0xA5, "live blocks keep their contents")
+        }
+    }
+
+    /// The OS pages that the `length` bytes at `p` touch, and how many of them are resident (mincore).
+    private func residency(_ p: UnsafeMutableRawPointer, _ length: Int) throws -> (resident: Int, spanned: Int) {
+        let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let start = UInt(bitPattern: p) & ~(pageSize - 1)
+        let end = (UInt(bitPattern: p) + UInt(length) + pageSize - 1) & ~(pageSize - 1)
+        let spanned = Int((end - start) / pageSize)
+        var vector = [UInt8](repeating: 0, count: max(spanned, 1))
+        try #require(mincore(UnsafeMutableRawPointer(bitPattern: start), Int(end - start), &vector) == 0, "mincore: errno \(errno)")
+        return (vector.prefix(spanned).filter { $0 & 1 != 0 }.count, spanned)
+    }
+
     /// The `VmFlags` of the mapping in /proc/self/smaps that holds `p`.
     private func vmFlags(containing p: UnsafeMutableRawPointer) throws -> [Substring] {
         let address = UInt(bitPattern: p)
