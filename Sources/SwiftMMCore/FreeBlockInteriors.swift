@@ -15,7 +15,7 @@ enum FreeBlockInteriors {
 
     /// Returns the interiors of the free blocks in the pages of `heap`'s large classes.
     static func decommit(_ heap: Heap) {
-        let page = UInt(Geometry.osPageSize)
+        let osPage = UInt(Geometry.osPageSize)
         for classIndex in SizeClass.index(minimumBlockSize)..<Geometry.classCount {
             var candidate = heap.queue(classIndex).pointee.first
             while let p = candidate {
@@ -28,8 +28,8 @@ enum FreeBlockInteriors {
                     steps &+= 1
                     let marker = mark(b)
                     if b.load(fromByteOffset: 8, as: UInt.self) == marker { continue }
-                    let start = (UInt(bitPattern: b) &+ page) & ~(page &- 1)          // past the link's page
-                    let end = (UInt(bitPattern: b) &+ size) & ~(page &- 1)
+                    let start = (UInt(bitPattern: b) &+ osPage) & ~(osPage &- 1)          // past the link's page
+                    let end = (UInt(bitPattern: b) &+ size) & ~(osPage &- 1)
                     if end > start, let interior = RawPointer(bitPattern: start) {
                         Platform.discard(interior, Int(end &- start))
                     }
