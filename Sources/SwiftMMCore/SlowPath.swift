@@ -61,21 +61,19 @@ enum SlowPath {
     private static func pageWithFreeBlock(_ heap: Heap, _ classIndex: Int) -> PagePointer? {
         let queue = heap.queue(classIndex)
         var candidate = queue.pointee.first
+        /// Puts `page` (in the queue) first, where the fast path takes blocks from.
+        func makeCurrent(_ page: PagePointer) -> PagePointer {
+            if queue.pointee.first != page { PageQueues.remove(queue, page); PageQueues.pushFront(queue, page) }
+            PageQueues.syncDirect(heap, classIndex)
+            return page
+        }
         while let page = candidate {
-            if page.pointee.free != nil {
-                if queue.pointee.first != page { PageQueues.remove(queue, page); PageQueues.pushFront(queue, page) }
-                PageQueues.syncDirect(heap, classIndex)
-                return page
-            }
+            if page.pointee.free != nil { return makeCurrent(page) }
             candidate = page.pointee.next
         }
         candidate = queue.pointee.first
-        while let page = candidate {
-            if page.pointee.free != nil || extend(page) {
-                if queue.pointee.first != page { PageQueues.remove(queue, page); PageQueues.pushFront(queue, page) }
-                PageQueues.syncDirect(heap, classIndex)
-                return page
-            }
+        while let page = candidate {        // no page has a free block: extend one
+            if extend(page) { return makeCurrent(page) }
             candidate = page.pointee.next
             PageQueues.remove(queue, page)
             page.pointee.owner |= PageFlag.full
