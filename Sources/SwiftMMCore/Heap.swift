@@ -20,6 +20,8 @@ struct HeapState: ~Copyable {
     var allNext: RawPointer?
     var largeAllocations: UInt64
     var largeFrees: UInt64
+    /// The size class where the next purge starts looking for runs of free blocks (ReturnedRuns).
+    var returnCursor: Int
     /// Pages that received frees from other threads, pushed by those threads; the owner drains them.
     let remoteReady: Atomic<UInt>
 }
@@ -177,7 +179,7 @@ enum Heaps {
         for i in 0..<Int(SMM_DIRECT_ENTRIES) { heap.setDirect(i, emptyPage) }
         heap.state.initialize(to: HeapState(
             initialized: 1, threadID: 0, segments: nil, slowTicks: 0, lastPurge: 0, dirtyBytes: 0,
-            poolNext: nil, allNext: nil, largeAllocations: 0, largeFrees: 0, remoteReady: Atomic<UInt>(0)))
+            poolNext: nil, allNext: nil, largeAllocations: 0, largeFrees: 0, returnCursor: 0, remoteReady: Atomic<UInt>(0)))
         for c in 0..<Geometry.classCount { heap.queue(c).initialize(to: PageQueue(first: nil, last: nil)) }
         created.add(1, ordering: .relaxed)
         var head = all.load(ordering: .relaxed)

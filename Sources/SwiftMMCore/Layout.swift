@@ -38,7 +38,8 @@ struct Page: ~Copyable {
     var remoteNext: PagePointer?
     var classIndex: Int32
     var sliceCount: Int32
-    /// When the slices of a free page were released (monotonic ns), for delayed decommit.
+    /// When the slices of a free page were released (monotonic ns), for delayed decommit. While the slices form a
+    /// page, the same word holds its returned runs instead (`returnedRuns`, ReturnedRuns.swift).
     var freedAt: UInt64
     /// Blocks freed by other threads, pushed with compare-and-swap and collected by the owner: the address of
     /// the newest block, with the number of blocks in the bits from `RemoteList.countShift` up.

@@ -1,5 +1,5 @@
 // One check that the fixed byte layouts defined across the core fit together: the parts of a heap's 4 KiB
-// (Heap.swift, ForeignBlocks.swift, Extended/Threads.swift) and the page descriptors in a segment header.
+// (Heap.swift, ForeignBlocks.swift, ReturnedRuns.swift, Extended/Threads.swift) and the page descriptors in a segment header.
 // Every term is a constant, so at -O the check folds away; a change that breaks the layout makes the first
 // allocation stop with a message instead of corrupting memory.
 import SwiftMMShim
@@ -14,9 +14,13 @@ enum LayoutCheck {
         if Heap.queuesOffset &+ Geometry.classCount &* MemoryLayout<PageQueue>.stride > ForeignBlocks.offset {
             return "the heap's page queues overlap its kept-block lists"
         }
-        if ForeignBlocks.offset &+ ForeignBlocks.classLimit &* MemoryLayout<ForeignList>.stride > Heap.extendedOffset {
-            return "the heap's kept-block lists overlap its extension record"
+        if ForeignBlocks.offset &+ ForeignBlocks.classLimit &* MemoryLayout<ForeignList>.stride > ReturnedRuns.bitmapOffset {
+            return "the heap's kept-block lists overlap its free-block bitmap"
         }
+        if ReturnedRuns.bitmapOffset &+ ReturnedRuns.bitmapWords &* 8 > Heap.extendedOffset {
+            return "the heap's free-block bitmap overlaps its extension record"
+        }
+        if ReturnedRuns.bitmapWords &* 64 &* 16 < Geometry.sliceSize { return "the free-block bitmap is too small for a page" }
         if Heap.extendedOffset &+ HeapExtension.end > Heap.byteSize { return "the heap's extension record runs past the heap" }
         if MemoryLayout<Page>.size > 1 &<< Geometry.pageStrideShift { return "a page descriptor is larger than its stride" }
         if MemoryLayout<SegmentHeader>.size > Geometry.pageTableOffset { return "the segment header overlaps the page descriptors" }

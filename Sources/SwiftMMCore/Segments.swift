@@ -85,6 +85,7 @@ enum Segments {
         page.pointee.sliceCount = Int32(slices)
         page.pointee.threadFree.store(0, ordering: .relaxed)
         page.pointee.remoteTail = nil
+        page.pointee.returnedRuns = nil
         return page
     }
 
@@ -111,13 +112,14 @@ enum Segments {
     }
 
     /// Decommits free slices that have stayed free longer than the purge delay (all of them when `force`
-    /// is set or the heap holds more than the threshold) and the interiors of free blocks of 8 KiB and more,
-    /// and unmaps segments left entirely free, keeping one spare.
+    /// is set or the heap holds more than the threshold), the interiors of free blocks of 8 KiB and more, and
+    /// runs of smaller free blocks (ReturnedRuns), and unmaps segments left entirely free, keeping one spare.
     static func purge(_ heap: Heap, now: UInt64, force: Bool) {
         heap.state.pointee.lastPurge = now
         let all = force || heap.state.pointee.dirtyBytes > Options.purgeThreshold
         let delay = Options.purgeDelayMilliseconds &* 1_000_000
         FreeBlockInteriors.decommit(heap)
+        ReturnedRuns.collect(heap)
         var spareKept = false
         var previous: SegmentPointer? = nil
         var s = heap.state.pointee.segments

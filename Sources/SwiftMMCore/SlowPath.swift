@@ -88,22 +88,29 @@ enum SlowPath {
         return page
     }
 
-    /// Threads up to 4 KiB of never-used blocks (at least one) onto the page's empty free list.
+    /// Threads up to 4 KiB of blocks (at least one) onto the page's empty free list: blocks of a returned run
+    /// first (ReturnedRuns.swift), else blocks never used.
     private static func extend(_ page: PagePointer) -> Bool {
+        if ReturnedRuns.take(page) { return true }
         guard let next = page.pointee.bumpNext, let end = page.pointee.bumpEnd, next < end else { return false }
         let size = page.pointee.blockSize
         let available = (end - next) / size
         let count = min(available, max(1, Geometry.osPageSize / size))
-        var block = next
+        thread(next, count: count, size: size)
+        page.pointee.free = next
+        page.pointee.bumpNext = next + count &* size
+        return true
+    }
+
+    /// Links the `count` (≥ 1) consecutive blocks of `size` bytes at `first` into a list, the last one ending it.
+    static func thread(_ first: RawPointer, count: Int, size: Int) {
+        var block = first
         for _ in 1..<max(count, 1) where count > 1 {
             let following = block + size
             block.storeBytes(of: following, as: RawPointer?.self)
             block = following
         }
         block.storeBytes(of: nil, as: RawPointer?.self)
-        page.pointee.free = next
-        page.pointee.bumpNext = next + count &* size
-        return true
     }
 
     /// A local free left the page with no block in use: give it back to its segment, unless it is the

@@ -189,6 +189,57 @@ struct SwiftAPITests {
         }
     }
 
+    @Test("a purge returns the OS pages inside runs of free small blocks in a page that stays in use, and reuses the blocks")
+    func returnedRuns() throws {
+        // 1,000-byte blocks (class 1024), 64 to a 64 KiB page. In each page, the first and last blocks stay in use
+        // (so the page stays) and a run of 40 between them is freed: it covers nine whole OS pages past its first.
+        let size = 1000
+        let blocks = try (0..<256).map { _ in try memory.allocate(byteCount: size) }.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) }
+        for (i, block) in blocks.enumerated() { block.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: i), count: size) }
+        let pages = Dictionary(grouping: blocks) { UInt(bitPattern: $0) >> 16 }.values.filter { $0.count == 64 }
+        try #require(!pages.isEmpty, "some page holds only blocks of this test")
+        let freed = pages.flatMap { $0.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) }[12..<52] }
+        let freedSet = Set(freed)
+        let live = blocks.filter { !freedSet.contains($0) }
+        defer { live.forEach { memory.free($0) } }
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let leaksBefore = memory.reportLeaks(to: devNull)
+        freed.forEach { memory.free($0) }
+        memory.collect()
+
+        let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        for page in pages {
+            let run = page.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) }[12..<52]
+            let first = UInt(bitPattern: run.first!), end = UInt(bitPattern: run.last!) + UInt(size)
+            let inner = UnsafeMutableRawPointer(bitPattern: (first + 16 + pageSize - 1) & ~(pageSize - 1))!
+            let innerEnd = UnsafeMutableRawPointer(bitPattern: end & ~(pageSize - 1))!
+            #expect(innerEnd - inner >= 8 * Int(pageSize))
+            #expect(try residency(inner, innerEnd - inner).resident == 0, "the OS pages inside the run are returned")
+            #expect(try residency(run.first!, 16).resident == 1, "the page holding the run's record stays")
+        }
+        #expect(memory.reportLeaks(to: devNull) == leaksBefore - freed.count, "blocks in returned runs are free, not leaks")
+        for (i, block) in blocks.enumerated() where !freedSet.contains(block) {
+            #expect(block.load(fromByteOffset: size - 1, as: UInt8.self) == UInt8(truncatingIfNeeded: i), "live blocks keep their contents")
+        }
+
+        // The runs' blocks come back before the class takes new memory: every freed address is handed out again.
+        var again: [UnsafeMutableRawPointer] = []
+        defer { again.forEach { memory.free($0) } }
+        var missing = freedSet
+        while !missing.isEmpty && again.count < 4096 {
+            let p = try memory.allocate(byteCount: size)
+            p.initializeMemory(as: UInt8.self, repeating: 0x5A, count: size)
+            again.append(p)
+            missing.remove(p)
+        }
+        #expect(missing.isEmpty, "\(missing.count) blocks of the returned runs were never handed out again")
+        #expect(Set(again).count == again.count, "no block is handed out twice")
+        for (i, block) in blocks.enumerated() where !freedSet.contains(block) {
+            #expect(block.load(fromByteOffset: 0, as: UInt8.self) == UInt8(truncatingIfNeeded: i), "reusing the runs leaves live blocks alone")
+        }
+    }
+
     /// The OS pages that the `length` bytes at `p` touch, and how many of them are resident (mincore).
     private func residency(_ p: UnsafeMutableRawPointer, _ length: Int) throws -> (resident: Int, spanned: Int) {
         let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))

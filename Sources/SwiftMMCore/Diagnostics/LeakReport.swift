@@ -46,7 +46,7 @@ enum LeakReport {
         return print(fd, groups, groupCount, expected: expected, objects)
     }
 
-    /// Calls `body` for every block of `page` that is neither on its free list nor on its thread-free list.
+    /// Calls `body` for every block of `page` that is not on its free list, its thread-free list or in a returned run.
     private static func forEachLiveBlock(_ page: PagePointer, _ bitmap: UnsafeMutablePointer<UInt64>, _ body: (UInt, Int) -> Void) {
         guard let start = page.pointee.start, let bump = page.pointee.bumpNext, page.pointee.used > 0 else { return }
         let size = page.pointee.blockSize
@@ -71,6 +71,10 @@ enum LeakReport {
             }
         }
         markFree(UInt(bitPattern: page.pointee.free))
+        ReturnedRuns.forEach(page) { run, count in
+            let first = (run - start) / size
+            for index in first..<max(first, min(first &+ count, handedOut)) { bitmap[index &>> 6] |= UInt64(1) &<< UInt64(index & 63) }
+        }
         markFree(RemoteList.first(page.pointee.threadFree.load(ordering: .acquiring)))
         let classIndex = Int(page.pointee.classIndex)
         if classIndex < ForeignBlocks.classLimit {
