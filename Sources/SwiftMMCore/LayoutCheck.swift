@@ -1,5 +1,6 @@
 // One check that the fixed byte layouts defined across the core fit together: the parts of a heap's 4 KiB
-// (Heap.swift, ForeignBlocks.swift, ReturnedRuns.swift, Extended/Threads.swift) and the page descriptors in a segment header.
+// (Heap.swift, ForeignBlocks.swift, ReturnedRuns.swift, Extended/Threads.swift) and the page descriptors in a
+// segment header.
 // Every term is a constant, so at -O the check folds away; a change that breaks the layout makes the first
 // allocation stop with a message instead of corrupting memory.
 import SwiftMMShim
