@@ -192,13 +192,16 @@ struct SwiftAPITests {
     @Test("a purge returns the OS pages inside runs of free small blocks in a page that stays in use, and reuses the blocks")
     func returnedRuns() throws {
         // 1,000-byte blocks (class 1024), 64 to a 64 KiB page. In each page, the first and last blocks stay in use
-        // (so the page stays) and a run of 40 between them is freed: it covers nine whole OS pages past its first.
+        // (so the page stays) and a run of 40 between them is freed: it covers at least eight whole OS pages past
+        // its first.
         let size = 1000
         let blocks = try (0..<256).map { _ in try memory.allocate(byteCount: size) }.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) }
         for (i, block) in blocks.enumerated() { block.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: i), count: size) }
+        // Grouping keeps the address order within each page.
         let pages = Dictionary(grouping: blocks) { UInt(bitPattern: $0) >> 16 }.values.filter { $0.count == 64 }
         try #require(!pages.isEmpty, "some page holds only blocks of this test")
-        let freed = pages.flatMap { $0.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) }[12..<52] }
+        let runs = pages.map { $0[12..<52] }
+        let freed = runs.flatMap { $0 }
         let freedSet = Set(freed)
         let live = blocks.filter { !freedSet.contains($0) }
         defer { live.forEach { memory.free($0) } }
@@ -209,8 +212,7 @@ struct SwiftAPITests {
         memory.collect()
 
         let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
-        for page in pages {
-            let run = page.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) }[12..<52]
+        for run in runs {
             let first = UInt(bitPattern: run.first!), end = UInt(bitPattern: run.last!) + UInt(size)
             let inner = UnsafeMutableRawPointer(bitPattern: (first + 16 + pageSize - 1) & ~(pageSize - 1))!
             let innerEnd = UnsafeMutableRawPointer(bitPattern: end & ~(pageSize - 1))!
