@@ -86,6 +86,7 @@ let package = Package(
                           // Exported names, so that the reported call stacks name the scenario's functions.
                           linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]),
         .executableTarget(name: "smm-check-ext", path: "Sources/smm-check-ext", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
+        .executableTarget(name: "smm-check-reuse", path: "Sources/smm-check-reuse", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .testTarget(
             name: "SMMAnalyzerTests",
             dependencies: ["SMMAnalyzer", "SwiftMM"],

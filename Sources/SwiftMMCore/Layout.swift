@@ -70,6 +70,9 @@ struct SegmentHeader: ~Copyable {
     /// Bit i set: slice i is free but still committed (not yet returned with madvise).
     var dirtyMask: UInt64
     var usedSlices: Int
+    /// Bit i set: the page that starts at slice i was cut from free slices still committed, so memory past its
+    /// bump pointer may still be resident from an earlier page; the next purge returns it (`Segments.purge`).
+    var warmTails: UInt64
 }
 
 enum SegmentMagic { static let value: UInt = 0x5357_4946_544D_4D31 }

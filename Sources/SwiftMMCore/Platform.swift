@@ -111,12 +111,8 @@ enum Platform {
         swiftmm_shim_set_errno(savedErrno)
     }
 
-    /// Monotonic time in nanoseconds (vDSO, no system call).
-    static func nowNanoseconds() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
-    }
+    /// Monotonic time in nanoseconds (vDSO, no system call: Clock.swift).
+    static func nowNanoseconds() -> UInt64 { MonotonicClock.nanoseconds() }
 
     static func threadID() -> Int { Int(swiftmm_shim_gettid()) }
     static func processID() -> Int { Int(getpid()) }
@@ -142,7 +138,7 @@ enum Platform {
         name.withUTF8Buffer { key in getenv(UnsafeRawPointer(key.baseAddress.unsafelyUnwrapped).assumingMemoryBound(to: CChar.self)).map { UnsafePointer($0) } }
     }
 
-    static func yield() { sched_yield() }
+    static func yield() { swiftmm_shim_yield() }
 
     static func setErrno(_ e: Int32) { swiftmm_shim_set_errno(e) }
 

@@ -12,7 +12,7 @@ enum Segments {
                                             name: .segment, committed: Geometry.sliceSize) else { return nil }
         let segment = raw.assumingMemoryBound(to: SegmentHeader.self)
         segment.initialize(to: SegmentHeader(magic: SegmentMagic.value, heap: heap.raw, next: heap.state.pointee.segments,
-                                             freeMask: allSlices, dirtyMask: 0, usedSlices: 0))
+                                             freeMask: allSlices, dirtyMask: 0, usedSlices: 0, warmTails: 0))
         for slice in 0..<Geometry.slicesPerSegment {      // every slice its own page until pages are cut
             let d = descriptor(segment, slice: slice)
             d.pointee.first = UInt(bitPattern: d)
@@ -62,6 +62,7 @@ enum Segments {
         segment.pointee.freeMask &= ~bits
         segment.pointee.dirtyMask &= ~bits
         segment.pointee.usedSlices &+= slices
+        if warm != 0 { segment.pointee.warmTails |= UInt64(1) &<< UInt64(first) }
         let page = descriptor(segment, slice: first)
         for i in 1..<max(slices, 1) where i < slices {
             descriptor(segment, slice: first &+ i).pointee.first = UInt(bitPattern: descriptor(segment, slice: first))
@@ -107,6 +108,7 @@ enum Segments {
         page.pointee.used = 0
         segment.pointee.freeMask |= bits
         segment.pointee.dirtyMask |= bits
+        segment.pointee.warmTails &= ~bits
         segment.pointee.usedSlices &-= slices
         heap.state.pointee.dirtyBytes &+= slices &<< Geometry.sliceShift
     }
@@ -125,6 +127,7 @@ enum Segments {
         var s = heap.state.pointee.segments
         while let segment = s {
             let next = segment.pointee.next
+            returnWarmTails(segment)
             var dirty = segment.pointee.dirtyMask
             while dirty != 0 {
                 let run = lowestRun(dirty)
@@ -147,6 +150,22 @@ enum Segments {
                 previous = segment
             }
             s = next
+        }
+    }
+
+    /// Returns the memory past the bump pointer of pages cut from committed free slices: an earlier page may have
+    /// written it, and the new page may not reach it for a long time (or ever). Whole OS pages only.
+    private static func returnWarmTails(_ segment: SegmentPointer) {
+        var pages = segment.pointee.warmTails
+        segment.pointee.warmTails = 0
+        while pages != 0 {
+            let slice = pages.trailingZeroBitCount
+            pages &= pages &- 1
+            let page = descriptor(segment, slice: slice)
+            guard let bumpNext = page.pointee.bumpNext else { continue }
+            let from = (UInt(bitPattern: bumpNext) &+ UInt(Geometry.osPageSize &- 1)) & ~UInt(Geometry.osPageSize &- 1)
+            let end = UInt(bitPattern: segment) &+ UInt((slice &+ Int(page.pointee.sliceCount)) &<< Geometry.sliceShift)
+            if from < end { Platform.discard(RawPointer(bitPattern: from).unsafelyUnwrapped, Int(end &- from)) }
         }
     }
 

@@ -18,13 +18,14 @@ enum SlowPath {
         if UInt(bitPattern: size) > UInt(Geometry.mediumMax) {
             return LargeBlocks.allocate(heap, size, alignment: Geometry.minAlignment, zeroed: false)
         }
-        return allocate(heap, classIndex: SizeClass.index(size))
+        return allocate(heap, classIndex: SizeClass.index(size), mayBorrow: true)
     }
 
-    /// A block of size class `classIndex` from the calling thread's (initialised) heap.
-    static func allocate(_ heap: Heap, classIndex: Int) -> RawPointer? {
+    /// A block of size class `classIndex` from the calling thread's (initialised) heap. With `mayBorrow`, the
+    /// block may be of a slightly larger class (see `pageToBorrowFrom`); aligned allocations need the class itself.
+    static func allocate(_ heap: Heap, classIndex: Int, mayBorrow: Bool = false) -> RawPointer? {
         housekeeping(heap)
-        guard let page = pageWithFreeBlock(heap, classIndex), let block = page.pointee.free else {
+        guard let page = pageWithFreeBlock(heap, classIndex, mayBorrow: mayBorrow), let block = page.pointee.free else {
             Platform.setErrno(ENOMEM)
             return nil
         }
@@ -58,7 +59,7 @@ enum SlowPath {
     /// blocks other threads freed, just collected) is taken before any page is extended into memory not used
     /// yet. Then the first page that can be extended; exhausted pages leave the queue marked full on the way.
     /// A new page is taken when none is left.
-    private static func pageWithFreeBlock(_ heap: Heap, _ classIndex: Int) -> PagePointer? {
+    private static func pageWithFreeBlock(_ heap: Heap, _ classIndex: Int, mayBorrow: Bool) -> PagePointer? {
         let queue = heap.queue(classIndex)
         var candidate = queue.pointee.first
         /// Puts `page` (in the queue) first, where the fast path takes blocks from.
@@ -71,6 +72,7 @@ enum SlowPath {
             if page.pointee.free != nil { return makeCurrent(page) }
             candidate = page.pointee.next
         }
+        if mayBorrow, let page = pageToBorrowFrom(heap, classIndex) { return page }
         candidate = queue.pointee.first
         while let page = candidate {        // no page has a free block: extend one
             if extend(page) { return makeCurrent(page) }
@@ -86,6 +88,36 @@ enum SlowPath {
         PageQueues.pushFront(queue, page)
         PageQueues.syncDirect(heap, classIndex)
         return page
+    }
+
+    /// Classes from this one up lend free blocks to the class below rather than let it grow.
+    static let borrowFromSize = 128
+    /// How many classes up a request may borrow from (each step wastes at most 12.5 % of the block).
+    static let borrowReach = 2
+    /// Pages looked at in each larger class's queue.
+    static let borrowPagesLooked = 4
+
+    /// A page of a slightly larger class (at most `borrowReach` classes up) with a free block, which the request
+    /// takes instead of making its own class grow into memory it has not touched yet. Free blocks of neighbouring
+    /// classes are memory in use already: a class whose number of live blocks swings (a server's buffers of
+    /// varied sizes) then grows only as far as it and its neighbours together need, not as far as each of them
+    /// at its own peak. The block goes back to its own page when freed. Blocks below `borrowFromSize` do not
+    /// borrow (a 16-byte step is too large a share of them).
+    private static func pageToBorrowFrom(_ heap: Heap, _ classIndex: Int) -> PagePointer? {
+        guard SizeClass.blockSize(classIndex) >= borrowFromSize else { return nil }
+        let last = min(classIndex &+ borrowReach, Geometry.classCount &- 1)
+        var lender = classIndex &+ 1
+        while lender <= last {
+            var candidate = heap.queue(lender).pointee.first
+            var looked = 0
+            while let page = candidate, looked < borrowPagesLooked {
+                if page.pointee.free != nil { return page }
+                candidate = page.pointee.next
+                looked &+= 1
+            }
+            lender &+= 1
+        }
+        return nil
     }
 
     /// Threads up to 4 KiB of blocks (at least one) onto the page's empty free list: blocks of a returned run

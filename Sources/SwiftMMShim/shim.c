@@ -32,6 +32,10 @@ int swiftmm_shim_name_region(void *addr, size_t size, const char *name) {
 
 long swiftmm_shim_gettid(void) { return syscall(SYS_gettid); }
 
+void swiftmm_shim_clock_monotonic_syscall(struct timespec *t) { syscall(SYS_clock_gettime, CLOCK_MONOTONIC, t); }
+
+void swiftmm_shim_yield(void) { syscall(SYS_sched_yield); }
+
 int swiftmm_shim_open_append(const char *path) { return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644); }
 
 // Extended API (issue 6).

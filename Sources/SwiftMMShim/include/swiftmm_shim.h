@@ -21,6 +21,7 @@
 #include "swiftmm.h"
 #include <execinfo.h>
 #include <elf.h>
+#include <sys/auxv.h>
 
 /// Entries in a heap's direct table: one per 16-byte step up to 1 KiB (index = (size + 15) >> 4).
 #define SMM_DIRECT_ENTRIES 65
@@ -55,6 +56,10 @@ int swiftmm_shim_open_append(const char *path);
 void *swiftmm_shim_mremap(void *old, size_t old_size, size_t new_size, int flags, void *new_address);
 int swiftmm_shim_name_region(void *addr, size_t size, const char *name);
 long swiftmm_shim_gettid(void);
+/// clock_gettime(CLOCK_MONOTONIC) and sched_yield as direct system calls (syscall is variadic). libc's own
+/// wrappers sit in code that the allocator would otherwise be alone in touching (see Clock.swift).
+void swiftmm_shim_clock_monotonic_syscall(struct timespec *t);
+void swiftmm_shim_yield(void);
 
 // Naming leaked Swift objects (Diagnostics/SwiftObjects.swift). Neither call allocates or loads anything.
 /// Calls `visit` with the start and end of every PT_LOAD segment of every loaded object, and its path.

@@ -1,0 +1,121 @@
+// Checks of how SwiftMM reuses memory it already holds, run in a fresh child process with libswiftmm.so preloaded
+// (see Tests/SwiftMMTests/MemoryReuseTests.swift): a fresh process has no blocks of the size classes used here
+// yet, so every outcome is determined. Each failed expectation prints a line; the exit status is the number of
+// failures, or 100 when SwiftMM is not the process's malloc. Nothing is printed before the checks have run:
+// stdio's own buffer would be a block of a class in use.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+enum { MAX_FAILURES = 16 };
+static int failures = 0;
+static int checks = 0;
+static char messages[MAX_FAILURES][160];
+#define EXPECT(cond, ...) do { checks++; if (!(cond)) { if (failures < MAX_FAILURES) snprintf(messages[failures], sizeof messages[0], __VA_ARGS__); failures++; } } while (0)
+
+static const uintptr_t os_page = 4096;
+
+// Called through a pointer the compiler cannot see through: glibc declares aligned_alloc with alloc_align, and the
+// compiler would otherwise fold the alignment check below to true.
+static void *(*volatile aligned_alloc_opaque)(size_t, size_t) = aligned_alloc;
+
+/// How many of the OS pages in [start, end) are resident.
+static size_t resident_pages(uintptr_t start, uintptr_t end) {
+    unsigned char vector[64];
+    size_t pages = (end - start) / os_page;
+    if (pages == 0 || pages > sizeof vector || mincore((void *)start, end - start, vector) != 0) return (size_t)-1;
+    size_t resident = 0;
+    for (size_t i = 0; i < pages; i++) resident += vector[i] & 1;
+    return resident;
+}
+
+// A request may take a free block of the next two larger classes instead of making its own class grow.
+static void check_borrowing(void) {
+    // Class 1792: eight blocks, the last four freed (the page's free list then starts at p[7]).
+    void *p[8];
+    for (int i = 0; i < 8; i++) { p[i] = malloc(1700); memset(p[i], i, 1700); }
+    for (int i = 4; i < 8; i++) free(p[i]);
+    // Class 1664 has no page yet: it borrows the 1792-byte block freed last.
+    void *q = malloc(1600);
+    EXPECT(q == p[7], "malloc(1600) gave %p, not the free 1792-byte block %p", q, p[7]);
+    EXPECT(malloc_usable_size(q) == 1792, "the borrowed block's usable size is %zu, not 1792", malloc_usable_size(q));
+    memset(q, 0xAB, 1600);
+    for (int i = 0; i < 4; i++) EXPECT(((unsigned char *)p[i])[1699] == i, "block %d of class 1792 kept its contents", i);
+    // Freed, it goes back to its own page: the next 1700-byte request takes it.
+    free(q);
+    void *again = malloc(1700);
+    EXPECT(again == q, "the borrowed block went back to its class-1792 page (got %p, expected %p)", again, q);
+    free(again);
+    for (int i = 0; i < 4; i++) free(p[i]);
+
+    // Below 128 bytes a class never borrows: 128-byte blocks are free, yet malloc(100) gets a 112-byte block.
+    void *r[8];
+    for (int i = 0; i < 8; i++) r[i] = malloc(128);
+    for (int i = 4; i < 8; i++) free(r[i]);
+    void *s = malloc(100);
+    EXPECT(malloc_usable_size(s) == 112, "malloc(100) gave a block of %zu bytes, not one of class 112", malloc_usable_size(s));
+    free(s);
+    for (int i = 0; i < 4; i++) free(r[i]);
+
+    // Aligned requests never borrow: 4608-byte blocks are free, the one freed last not 4096-aligned, yet
+    // aligned_alloc(4096, 4096) gets an aligned block of its own class.
+    void *m[4];
+    int misaligned = 0;
+    for (int i = 0; i < 4; i++) { m[i] = malloc(4500); if ((uintptr_t)m[i] & 4095) misaligned = i; }
+    for (int i = 0; i < 4; i++) if (i != misaligned) free(m[i]);
+    free(m[misaligned]);
+    void *a = aligned_alloc_opaque(4096, 4096);
+    EXPECT(((uintptr_t)a & 4095) == 0, "aligned_alloc(4096, 4096) gave %p", a);
+    EXPECT(a != m[misaligned], "aligned_alloc took the borrowed 4608-byte block %p (blocks %p %p %p %p)", a, m[0], m[1], m[2], m[3]);
+    free(a);
+}
+
+// A page cut from free slices that an earlier page left committed gives back, at the next purge, the memory
+// past its bump pointer, which the earlier page wrote.
+static void check_warm_tails(void) {
+    // Three pages of 1,920-byte blocks (34 to a 64 KiB page), all written, then all freed: the two pages that
+    // are not their class's current page go back to the segment as free slices still committed.
+    enum { per_page = 65536 / 1920, blocks = 3 * per_page };
+    void *p[blocks];
+    for (int i = 0; i < blocks; i++) { p[i] = malloc(1900); memset(p[i], 0x5A, 1900); }
+    for (int i = 0; i < blocks; i++) free(p[i]);
+    // A block of a new class (3,072 bytes) gets a page on one of those slices: its first OS page is in use, and
+    // the rest of the slice is what the 1,920-byte blocks wrote.
+    unsigned char *block = malloc(3000);
+    memset(block, 0x77, 3000);
+    uintptr_t slice = (uintptr_t)block & ~(uintptr_t)0xFFFF;
+    uintptr_t tail = ((uintptr_t)block + 3072 + os_page - 1) & ~(os_page - 1);
+    uintptr_t end = slice + 65536;
+    size_t before = resident_pages(tail, end);
+    EXPECT(before != (size_t)-1 && before >= 8, "the new page's slice was not written before (%zu OS pages resident past the block): the check proves nothing", before);
+    void (*collect)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "smm_collect");
+    if (collect) collect();
+    EXPECT(resident_pages(tail, end) == 0, "after a purge %zu OS pages past the bump pointer are still resident", resident_pages(tail, end));
+    EXPECT(resident_pages(slice, tail) == (tail - slice) / os_page, "the OS pages in use stay resident");
+    int intact = 1;
+    for (int i = 0; i < 3000; i++) if (block[i] != 0x77) intact = 0;
+    EXPECT(intact, "the block in use kept its contents");
+    // The page goes on growing into the returned memory, which reads as fresh memory.
+    void *more[20];
+    for (int i = 0; i < 20; i++) { more[i] = malloc(3000); memset(more[i], i, 3000); }
+    for (int i = 0; i < 20; i++) EXPECT(((unsigned char *)more[i])[2999] == i, "block %d past the old bump pointer holds what was written", i);
+    for (int i = 0; i < 20; i++) free(more[i]);
+    free(block);
+}
+
+int main(int argc, char **argv) {
+    if (dlsym(RTLD_DEFAULT, "smm_malloc") == NULL) { printf("SwiftMM is not preloaded\n"); return 100; }
+    const char *which = argc > 1 ? argv[1] : "";
+    if (strcmp(which, "borrow") == 0) check_borrowing();
+    else if (strcmp(which, "warm-tails") == 0) check_warm_tails();
+    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails\n"); return 2; }
+    for (int i = 0; i < failures && i < MAX_FAILURES; i++) printf("FAIL %s\n", messages[i]);
+    printf("%d checks, %d failures\n", checks, failures);
+    return failures > 99 ? 99 : failures;
+}

@@ -1,0 +1,26 @@
+import Testing
+
+/// How SwiftMM reuses memory it already holds before it touches more, checked in fresh child processes
+/// (Sources/smm-check-reuse), where no block of the size classes involved exists yet.
+@Suite("Reuse of memory already held")
+struct MemoryReuseTests {
+    @Test("a class with no free block borrows a free block of the next larger classes, and gives it back to that page; small and aligned requests never borrow")
+    func borrowing() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "borrow"], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("10 checks, 0 failures"), "\(result.standardOutput)")
+    }
+
+    @Test("a page cut from slices an earlier page wrote returns the memory past its bump pointer at the next purge, and keeps what it holds")
+    func warmTails() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "warm-tails"], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("24 checks, 0 failures"), "\(result.standardOutput)")
+    }
+
+    @Test("the checks notice when SwiftMM is not loaded")
+    func requiresSwiftMM() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "borrow"], preload: false)
+        #expect(result.status == 100)
+    }
+}
