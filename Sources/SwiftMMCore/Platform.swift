@@ -1,4 +1,4 @@
-// The platform layer: the only code in the core that calls the OS. Everything above asks it for memory
+// The platform layer (with Clock.swift): the only code in the core that calls the OS. Everything above asks it for memory
 // in given states (reserved and committed, decommitted, released) and for time, identity and output.
 import SwiftMMShim
 import Synchronization

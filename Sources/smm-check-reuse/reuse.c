@@ -54,12 +54,12 @@ static void check_borrowing(void) {
     free(again);
     for (int i = 0; i < 4; i++) free(p[i]);
 
-    // Below 128 bytes a class never borrows: 128-byte blocks are free, yet malloc(100) gets a 112-byte block.
+    // Classes below 1 KiB never borrow: 1,024-byte blocks are free, yet malloc(900) gets a 960-byte block.
     void *r[8];
-    for (int i = 0; i < 8; i++) r[i] = malloc(128);
+    for (int i = 0; i < 8; i++) r[i] = malloc(1000);
     for (int i = 4; i < 8; i++) free(r[i]);
-    void *s = malloc(100);
-    EXPECT(malloc_usable_size(s) == 112, "malloc(100) gave a block of %zu bytes, not one of class 112", malloc_usable_size(s));
+    void *s = malloc(900);
+    EXPECT(malloc_usable_size(s) == 960, "malloc(900) gave a block of %zu bytes, not one of class 960", malloc_usable_size(s));
     free(s);
     for (int i = 0; i < 4; i++) free(r[i]);
 

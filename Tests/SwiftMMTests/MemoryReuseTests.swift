@@ -4,7 +4,7 @@ import Testing
 /// (Sources/smm-check-reuse), where no block of the size classes involved exists yet.
 @Suite("Reuse of memory already held")
 struct MemoryReuseTests {
-    @Test("a class with no free block borrows a free block of the next larger classes, and gives it back to that page; small and aligned requests never borrow")
+    @Test("a class with no free block borrows a free block of the next larger classes, and gives it back to that page; classes below 1 KiB and aligned requests never borrow")
     func borrowing() throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "borrow"], preload: true)
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
