@@ -1,10 +1,11 @@
 // Part of the platform layer: the monotonic clock, read through the kernel's vDSO without libc's clock_gettime.
 //
 // Why not libc's: the kernel maps a file's pages into a process 64 KiB at a time around each page fault
-// ("fault-around"), and peak RSS counts them. libc's clock_gettime, sched_yield and pthread_atfork each sit in a
-// 64 KiB window of libc's code that a program on glibc's malloc seldom touches, so calling them costs the
-// process 64 KiB of resident memory each. The vDSO's own function is as fast (no system call), and finding it
-// touches only the vDSO and libc's getauxval, which lies beside mmap and madvise.
+// ("fault-around"), and peak RSS counts them. libc's clock_gettime and sched_yield each sit in a 64 KiB window of
+// libc's code that a program on glibc's malloc seldom touches, so calling them cost the process up to 64 KiB of
+// resident memory each (pthread_atfork, which the fork hooks need, still does). The vDSO's own function is as
+// fast (no system call), and finding it touches only the vDSO and libc's getauxval, which lies beside mmap and
+// madvise; sched_yield goes through syscall, beside them too (Platform.yield).
 import SwiftMMShim
 import Synchronization
 

@@ -57,8 +57,9 @@ enum SlowPath {
 
     /// A page of the class queue with a free block. Freed blocks come first: a page that has some (often
     /// blocks other threads freed, just collected) is taken before any page is extended into memory not used
-    /// yet. Then the first page that can be extended; exhausted pages leave the queue marked full on the way.
-    /// A new page is taken when none is left.
+    /// yet. With `mayBorrow`, a page of a slightly larger class with a free block comes next (`pageToBorrowFrom`;
+    /// it stays in its own queue). Then the first page that can be extended; exhausted pages leave the queue
+    /// marked full on the way. A new page is taken when none is left.
     private static func pageWithFreeBlock(_ heap: Heap, _ classIndex: Int, mayBorrow: Bool) -> PagePointer? {
         let queue = heap.queue(classIndex)
         var candidate = queue.pointee.first
