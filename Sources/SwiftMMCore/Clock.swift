@@ -46,17 +46,17 @@ enum MonotonicClock {
             if ph.p_type == UInt32(PT_LOAD) && bias == nil { bias = base &+ UInt(ph.p_offset) &- UInt(ph.p_vaddr) }
             if ph.p_type == UInt32(PT_DYNAMIC) { dynamic = UInt(ph.p_vaddr) }
         }
-        guard let bias, let dynamic, var entry = UnsafePointer<Elf64_Dyn>(bitPattern: bias &+ dynamic) else { return nil }
+        guard let bias, let dynamic, var tag = UnsafePointer<Elf64_Dyn>(bitPattern: bias &+ dynamic) else { return nil }
         var symbols: UInt = 0, strings: UInt = 0, hash: UInt = 0
-        while entry.pointee.d_tag != Int64(DT_NULL) {
-            let value = UInt(entry.pointee.d_un.d_ptr)
-            switch entry.pointee.d_tag {
+        while tag.pointee.d_tag != Int64(DT_NULL) {
+            let value = UInt(tag.pointee.d_un.d_ptr)
+            switch tag.pointee.d_tag {
             case Int64(DT_SYMTAB): symbols = bias &+ value
             case Int64(DT_STRTAB): strings = bias &+ value
             case Int64(DT_HASH): hash = bias &+ value
             default: break
             }
-            entry += 1
+            tag += 1
         }
         guard let table = UnsafePointer<Elf64_Sym>(bitPattern: symbols), strings != 0,
               let hashTable = UnsafePointer<UInt32>(bitPattern: hash) else { return nil }

@@ -114,8 +114,9 @@ enum Segments {
     }
 
     /// Decommits free slices that have stayed free longer than the purge delay (all of them when `force`
-    /// is set or the heap holds more than the threshold), the interiors of free blocks of 8 KiB and more, and
-    /// runs of smaller free blocks (ReturnedRuns), and unmaps segments left entirely free, keeping one spare.
+    /// is set or the heap holds more than the threshold), the interiors of free blocks of 8 KiB and more, runs
+    /// of smaller free blocks (ReturnedRuns) and the memory past the bump pointer of pages cut from committed
+    /// slices (`returnWarmTails`), and unmaps segments left entirely free, keeping one spare.
     static func purge(_ heap: Heap, now: UInt64, force: Bool) {
         heap.state.pointee.lastPurge = now
         let all = force || heap.state.pointee.dirtyBytes > Options.purgeThreshold

@@ -45,8 +45,9 @@ enum SlowPath {
     }
 
     /// Decommits free pages that waited out the purge delay, or all of them past the threshold, the interiors
-    /// of free blocks of 8 KiB and more (FreeBlockInteriors) and runs of smaller free blocks (ReturnedRuns); runs
-    /// at most every half delay unless the threshold is crossed.
+    /// of free blocks of 8 KiB and more (FreeBlockInteriors), runs of smaller free blocks (ReturnedRuns) and the
+    /// untouched tails of pages cut from committed slices; runs at most every half delay unless the threshold is
+    /// crossed.
     static func purgeIfDue(_ heap: Heap) {
         let now = Platform.nowNanoseconds()
         if heap.state.pointee.dirtyBytes > Options.purgeThreshold
