@@ -15,7 +15,6 @@ enum FreeBlockInteriors {
 
     /// Returns the interiors of the free blocks in the pages of `heap`'s large classes.
     static func decommit(_ heap: Heap) {
-        let osPage = UInt(Geometry.osPageSize)
         for classIndex in SizeClass.index(minimumBlockSize)..<Geometry.classCount {
             var candidate = heap.queue(classIndex).pointee.first
             while let p = candidate {
@@ -28,10 +27,9 @@ enum FreeBlockInteriors {
                     steps &+= 1
                     let marker = mark(b)
                     if b.load(fromByteOffset: 8, as: UInt.self) == marker { continue }
-                    let start = (UInt(bitPattern: b) &+ osPage) & ~(osPage &- 1)          // past the link's page
-                    let end = (UInt(bitPattern: b) &+ size) & ~(osPage &- 1)
-                    if end > start, let interior = RawPointer(bitPattern: start) {
-                        Platform.discard(interior, Int(end &- start))
+                    let start = UInt(bitPattern: b)            // past the OS page that holds the link and the mark
+                    if let interior = Geometry.wholeOSPages(from: start &+ 16, to: start &+ size) {
+                        Platform.discard(interior.start, interior.length)
                     }
                     b.storeBytes(of: marker, toByteOffset: 8, as: UInt.self)
                 }

@@ -27,6 +27,17 @@ enum Geometry {
     static let classCount = 96
     static let osPageSize = 4096
     static let minAlignment = 16
+
+    /// The whole OS pages inside the bytes from `start` up to `end`: the first one's address and their length in
+    /// bytes, or nil when the range holds none. (What the purges may give back without touching bytes in use.)
+    @inline(__always)
+    static func wholeOSPages(from start: UInt, to end: UInt) -> (start: RawPointer, length: Int)? {
+        let mask = UInt(osPageSize &- 1)
+        let first = (start &+ mask) & ~mask
+        let last = end & ~mask
+        guard last > first, let p = RawPointer(bitPattern: first) else { return nil }
+        return (p, Int(last &- first))
+    }
 }
 
 /// Size classes: 16-byte steps up to 256 B, then 8 classes per doubling up to 256 KiB (at most 12.5% waste).

@@ -107,11 +107,8 @@ enum ReturnedRuns {
     /// The whole OS pages inside the run of `length` bytes at `runStart` past its header, if there are any.
     @inline(__always)
     private static func interior(_ runStart: RawPointer, _ length: Int) -> (start: RawPointer, length: Int)? {
-        let osPage = UInt(Geometry.osPageSize)
-        let inner = (UInt(bitPattern: runStart) &+ UInt(countOffset) &+ 8 &+ osPage &- 1) & ~(osPage &- 1)
-        let end = (UInt(bitPattern: runStart) &+ UInt(length)) & ~(osPage &- 1)
-        guard end > inner, let p = RawPointer(bitPattern: inner) else { return nil }
-        return (p, Int(end &- inner))
+        let start = UInt(bitPattern: runStart)
+        return Geometry.wholeOSPages(from: start &+ UInt(countOffset) &+ 8, to: start &+ UInt(length))
     }
 
     /// Calls `body(first, count)` for each run of set bits among the first `blocks` bits, in order.

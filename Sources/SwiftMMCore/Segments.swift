@@ -164,9 +164,8 @@ enum Segments {
             pages &= pages &- 1
             let page = descriptor(segment, slice: slice)
             guard let bumpNext = page.pointee.bumpNext else { continue }
-            let from = (UInt(bitPattern: bumpNext) &+ UInt(Geometry.osPageSize &- 1)) & ~UInt(Geometry.osPageSize &- 1)
             let end = UInt(bitPattern: segment) &+ UInt((slice &+ Int(page.pointee.sliceCount)) &<< Geometry.sliceShift)
-            if from < end { Platform.discard(RawPointer(bitPattern: from).unsafelyUnwrapped, Int(end &- from)) }
+            if let tail = Geometry.wholeOSPages(from: UInt(bitPattern: bumpNext), to: end) { Platform.discard(tail.start, tail.length) }
         }
     }
 
