@@ -4,6 +4,8 @@
 // threads), each thread then recycles the memory it frees instead of taking fresh pages while the owner has
 // not yet collected its blocks.
 //
+// Blocks smaller than a cache line go back to their owners at once (see `smallestKept`).
+//
 // Each small class up to 1 KiB has one list in the heap, laid out as the head of a `Page`: the direct table
 // points at the list while it holds blocks, and the malloc fast path pops from it as from any page. A cached
 // block stays in use in its owner's page. A list that reaches `byteLimit` bytes goes back to the owners in
@@ -25,6 +27,10 @@ enum ForeignBlocks {
     static let classLimit = 32
     /// Bytes kept per class.
     static let byteLimit = 4096
+    /// The smallest block kept. A smaller block shares its cache line with its owner page's neighbours, which
+    /// other threads may be writing: kept and reused here, it would make this thread's writes fight theirs for
+    /// the line (false sharing). It goes back to its owner instead, and this thread takes blocks of its own.
+    static let smallestKept = 64
 
     @inline(__always)
     static func list(_ heap: Heap, _ classIndex: Int) -> UnsafeMutablePointer<ForeignList> {
@@ -44,7 +50,7 @@ enum ForeignBlocks {
     /// class has no list or its list is full.
     static func keep(_ heap: Heap, _ block: RawPointer, classIndex: Int, blockSize: Int) -> Bool {
         // A thread that has never allocated (a pure consumer) would only strand the blocks: it gives them back.
-        guard classIndex < classLimit, heap.allocationCount != 0 else { return false }
+        guard classIndex < classLimit, blockSize >= smallestKept, heap.allocationCount != 0 else { return false }
         let l = list(heap, classIndex)
         if l.pointee.free != nil && Int(l.pointee.added &- l.pointee.taken) &* blockSize >= byteLimit {
             giveBack(l)      // a thread that frees more than it allocates (a consumer) passes its blocks on in batches

@@ -5,6 +5,8 @@
 //  - "recycle": a thread that allocates frees the main thread's blocks, then allocates blocks of the same size:
 //    it gets the blocks it just freed back (kept for it, as glibc's tcache does). It then waits, holding them,
 //    while the main thread exits: the leak report (SMM_REPORT_LEAKS) must not count them.
+//    Blocks under a cache line are not kept: "apart" frees two 16-byte neighbours from another thread, then
+//    allocates 16 bytes there, and checks that the new block shares no cache line with them.
 //  - "minimize": the same thread calls smm_heap_minimize after the frees: it gives the blocks back, and its next
 //    allocations are not among them.
 //  - "adopt": a thread allocates blocks and exits, then another exits after it (so that the first one's heap is
@@ -21,7 +23,7 @@
 #include <unistd.h>
 #include "swiftmm.h"
 
-enum { BLOCKS = 20000, CONSUMERS = 2, RECYCLED = 64 };
+enum { BLOCKS = 20000, CONSUMERS = 2, RECYCLED = 32, RECYCLED_SIZE = 96 };
 static unsigned char *blocks[BLOCKS];
 static size_t sizes[BLOCKS];
 
@@ -79,8 +81,8 @@ static void *recycler(void *arg) {
     int found = 0;
     unsigned char *again[RECYCLED];
     for (int i = 0; i < RECYCLED; i++) {
-        again[i] = malloc(48);
-        memset(again[i], 0xA5, 48);
+        again[i] = malloc(RECYCLED_SIZE);
+        memset(again[i], 0xA5, RECYCLED_SIZE);
         found += was_freed_by_thread(again[i]);
     }
     for (int i = 0; i < RECYCLED; i++) free(again[i]);
@@ -92,7 +94,7 @@ static void *recycler(void *arg) {
 }
 
 static int recycle(void) {
-    for (int i = 0; i < RECYCLED; i++) { blocks[i] = malloc(48); memset(blocks[i], i, 48); }
+    for (int i = 0; i < RECYCLED; i++) { blocks[i] = malloc(RECYCLED_SIZE); memset(blocks[i], i, RECYCLED_SIZE); }
     pthread_t t;
     pthread_create(&t, NULL, recycler, NULL);
     pthread_mutex_lock(&lock);
@@ -111,7 +113,7 @@ static void *minimizer(void *arg) {
     minimize();
     int found = 0;
     for (int i = 0; i < 8; i++) {
-        void *p = malloc(48);
+        void *p = malloc(RECYCLED_SIZE);
         found += was_freed_by_thread(p);
         free(p);
     }
@@ -121,12 +123,40 @@ static void *minimizer(void *arg) {
 static int minimize(void) {
     void *minimize = dlsym(RTLD_DEFAULT, "smm_heap_minimize");
     if (!minimize) { puts("minimize: SwiftMM is not loaded"); return 100; }
-    for (int i = 0; i < RECYCLED; i++) { blocks[i] = malloc(48); memset(blocks[i], i, 48); }
+    for (int i = 0; i < RECYCLED; i++) { blocks[i] = malloc(RECYCLED_SIZE); memset(blocks[i], i, RECYCLED_SIZE); }
     pthread_t t;
     void *found;
     pthread_create(&t, NULL, minimizer, minimize);
     pthread_join(t, &found);
     printf("minimize: %d of 8 new blocks were blocks the thread had freed\n", (int)(intptr_t)found);
+    return 0;
+}
+
+/// Frees the main thread's two 16-byte neighbours, then allocates blocks of 16 bytes while writing them: none of
+/// them may share a cache line with the neighbours, which the main thread's other blocks sit beside.
+static void *write_apart(void *arg) {
+    (void)arg;
+    free(malloc(16));                                  // this thread allocates: it would keep what it frees
+    free(blocks[0]);
+    free(blocks[1]);
+    int shared = 0;
+    for (int i = 0; i < 8; i++) {
+        unsigned char *p = malloc(16);
+        memset(p, 0x5A, 16);
+        for (int k = 0; k < 2; k++)
+            if ((uintptr_t)p / 64 == (uintptr_t)blocks[k] / 64) { shared++; break; }
+        free(p);
+    }
+    return (void *)(intptr_t)shared;
+}
+
+static int apart(void) {
+    for (int i = 0; i < 2; i++) { blocks[i] = malloc(16); memset(blocks[i], i, 16); }
+    pthread_t t;
+    void *shared;
+    pthread_create(&t, NULL, write_apart, NULL);
+    pthread_join(t, &shared);
+    printf("apart: %d of 8 new blocks share a cache line with the freed neighbours\n", (int)(intptr_t)shared);
     return 0;
 }
 
@@ -188,5 +218,6 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "recycle") == 0) return recycle();
     if (argc > 1 && strcmp(argv[1], "adopt") == 0) return adopt();
     if (argc > 1 && strcmp(argv[1], "minimize") == 0) return minimize();
+    if (argc > 1 && strcmp(argv[1], "apart") == 0) return apart();
     return handoff();
 }
