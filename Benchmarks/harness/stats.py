@@ -58,5 +58,32 @@ def versus_best_other(results, metric, me="swiftmm"):
     return out
 
 
+def per_repetition_geomeans(results, metric, allocator, base="glibc"):
+    """The geometric mean over the workloads of allocator ÷ base, taken separately in each repetition: how far
+    one repetition's reading strays from another's on this machine."""
+    out = []
+    for i in range(results["reps"]):
+        rs = []
+        for entry in results["workloads"].values():
+            samples = entry["samples"]
+            mine = samples.get(allocator, [])
+            theirs = samples.get(base, [])
+            if i < len(mine) and i < len(theirs) and _value(mine[i], metric) and _value(theirs[i], metric):
+                rs.append(_value(mine[i], metric) / _value(theirs[i], metric))
+        if len(rs) == len(results["workloads"]):
+            out.append(geomean(rs))
+    return out
+
+
+def spread(results, metric, base="glibc"):
+    """{workload: slowest ÷ fastest run of base}: the machine's drift over the repetitions of one workload."""
+    out = {}
+    for w, entry in results["workloads"].items():
+        vals = [_value(s, metric) for s in entry["samples"].get(base, [])]
+        vals = [v for v in vals if v]
+        out[w] = max(vals) / min(vals) if len(vals) > 1 else None
+    return out
+
+
 def geomeans(ratio_table, workloads, allocs):
     return {a: geomean([ratio_table[w].get(a) for w in workloads]) for a in allocs}
