@@ -4,7 +4,7 @@
 // threads), each thread then recycles the memory it frees instead of taking fresh pages while the owner has
 // not yet collected its blocks.
 //
-// Blocks smaller than a cache line go back to their owners at once (see `smallestKept`).
+// Blocks that share cache lines with their neighbours go back to their owners at once (see `cacheLine`).
 //
 // Each small class up to 1 KiB has one list in the heap, laid out as the head of a `Page`: the direct table
 // points at the list while it holds blocks, and the malloc fast path pops from it as from any page. A cached
@@ -27,10 +27,11 @@ enum ForeignBlocks {
     static let classLimit = 32
     /// Bytes kept per class.
     static let byteLimit = 4096
-    /// The smallest block kept. A smaller block shares its cache line with its owner page's neighbours, which
-    /// other threads may be writing: kept and reused here, it would make this thread's writes fight theirs for
-    /// the line (false sharing). It goes back to its owner instead, and this thread takes blocks of its own.
-    static let smallestKept = 64
+    /// Only blocks whose size is a multiple of the cache line are kept: a page starts on a slice boundary, so
+    /// those blocks fill whole lines. Any other block shares a line with its owner page's neighbours, which other
+    /// threads may be writing: kept and reused here, it would make this thread's writes fight theirs for the
+    /// line (false sharing). It goes back to its owner instead, and this thread takes blocks of its own.
+    static let cacheLine = 64
 
     @inline(__always)
     static func list(_ heap: Heap, _ classIndex: Int) -> UnsafeMutablePointer<ForeignList> {
@@ -50,7 +51,7 @@ enum ForeignBlocks {
     /// class has no list or its list is full.
     static func keep(_ heap: Heap, _ block: RawPointer, classIndex: Int, blockSize: Int) -> Bool {
         // A thread that has never allocated (a pure consumer) would only strand the blocks: it gives them back.
-        guard classIndex < classLimit, blockSize >= smallestKept, heap.allocationCount != 0 else { return false }
+        guard classIndex < classLimit, blockSize & (cacheLine &- 1) == 0, heap.allocationCount != 0 else { return false }
         let l = list(heap, classIndex)
         if l.pointee.free != nil && Int(l.pointee.added &- l.pointee.taken) &* blockSize >= byteLimit {
             giveBack(l)      // a thread that frees more than it allocates (a consumer) passes its blocks on in batches

@@ -5,8 +5,8 @@
 //  - "recycle": a thread that allocates frees the main thread's blocks, then allocates blocks of the same size:
 //    it gets the blocks it just freed back (kept for it, as glibc's tcache does). It then waits, holding them,
 //    while the main thread exits: the leak report (SMM_REPORT_LEAKS) must not count them.
-//    Blocks under a cache line are not kept: "apart" frees two 16-byte neighbours from another thread, then
-//    allocates 16 bytes there, and checks that the new block shares no cache line with them.
+//    Only blocks that fill whole cache lines are kept: "apart SIZE" frees two neighbours of SIZE bytes from
+//    another thread, then allocates blocks of SIZE there, and counts those that share a cache line with them.
 //  - "minimize": the same thread calls smm_heap_minimize after the frees: it gives the blocks back, and its next
 //    allocations are not among them.
 //  - "adopt": a thread allocates blocks and exits, then another exits after it (so that the first one's heap is
@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include "swiftmm.h"
 
-enum { BLOCKS = 20000, CONSUMERS = 2, RECYCLED = 32, RECYCLED_SIZE = 96 };
+enum { BLOCKS = 20000, CONSUMERS = 2, RECYCLED = 24, RECYCLED_SIZE = 128 };
 static unsigned char *blocks[BLOCKS];
 static size_t sizes[BLOCKS];
 
@@ -132,31 +132,39 @@ static int minimize(void) {
     return 0;
 }
 
-/// Frees the main thread's two 16-byte neighbours, then allocates blocks of 16 bytes while writing them: none of
-/// them may share a cache line with the neighbours, which the main thread's other blocks sit beside.
+/// Frees two of the main thread's neighbouring blocks of `apart_size` bytes, then allocates blocks of that size
+/// while writing them: none of them may share a cache line with the freed ones, beside which the main thread's
+/// other blocks sit.
+static size_t apart_size;
+
 static void *write_apart(void *arg) {
     (void)arg;
-    free(malloc(16));                                  // this thread allocates: it would keep what it frees
+    free(malloc(apart_size));                          // this thread allocates: it would keep what it frees
     free(blocks[0]);
     free(blocks[1]);
     int shared = 0;
     for (int i = 0; i < 8; i++) {
-        unsigned char *p = malloc(16);
-        memset(p, 0x5A, 16);
-        for (int k = 0; k < 2; k++)
-            if ((uintptr_t)p / 64 == (uintptr_t)blocks[k] / 64) { shared++; break; }
+        unsigned char *p = malloc(apart_size);
+        memset(p, 0x5A, apart_size);
+        for (int k = 0; k < 2; k++) {
+            uintptr_t first = (uintptr_t)p / 64, last = ((uintptr_t)p + apart_size - 1) / 64;
+            uintptr_t their_first = (uintptr_t)blocks[k] / 64, their_last = ((uintptr_t)blocks[k] + apart_size - 1) / 64;
+            if (first <= their_last && their_first <= last) { shared++; break; }
+        }
         free(p);
     }
     return (void *)(intptr_t)shared;
 }
 
-static int apart(void) {
-    for (int i = 0; i < 2; i++) { blocks[i] = malloc(16); memset(blocks[i], i, 16); }
+static int apart(const char *size) {
+    apart_size = (size_t)strtoul(size, NULL, 10);
+    for (int i = 0; i < 2; i++) { blocks[i] = malloc(apart_size); memset(blocks[i], i, apart_size); }
     pthread_t t;
     void *shared;
     pthread_create(&t, NULL, write_apart, NULL);
     pthread_join(t, &shared);
-    printf("apart: %d of 8 new blocks share a cache line with the freed neighbours\n", (int)(intptr_t)shared);
+    printf("apart %zu: %d of 8 new blocks share a cache line with the freed neighbours\n", apart_size,
+           (int)(intptr_t)shared);
     return 0;
 }
 
@@ -218,6 +226,6 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "recycle") == 0) return recycle();
     if (argc > 1 && strcmp(argv[1], "adopt") == 0) return adopt();
     if (argc > 1 && strcmp(argv[1], "minimize") == 0) return minimize();
-    if (argc > 1 && strcmp(argv[1], "apart") == 0) return apart();
+    if (argc > 2 && strcmp(argv[1], "apart") == 0) return apart(argv[2]);
     return handoff();
 }

@@ -56,21 +56,22 @@ struct StandardFunctionTests {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-handoff"), "recycle"], preload: true,
                                           environment: ["SMM_REPORT_LEAKS": "1"])
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
-        #expect(result.standardOutput.contains("recycle: 32 of 32 blocks came back to the thread that freed them"))
-        // The freeing thread still holds the 32 blocks of 96 B when the process exits: they are free, not leaks.
+        #expect(result.standardOutput.contains("recycle: 24 of 24 blocks came back to the thread that freed them"))
+        // The freeing thread still holds the 24 blocks of 128 B when the process exits: they are free, not leaks.
         #expect(result.standardError.contains("swiftmm: leak report"))
-        let leaked96 = result.standardError.split(separator: "\n").compactMap { line -> Int? in
+        let leaked128 = result.standardError.split(separator: "\n").compactMap { line -> Int? in
             let fields = line.split(separator: " ")
-            return fields.count >= 4 && fields[1] == "x" && fields[2] == "96" && fields[3] == "B" ? Int(fields[0]) : nil
+            return fields.count >= 4 && fields[1] == "x" && fields[2] == "128" && fields[3] == "B" ? Int(fields[0]) : nil
         }.reduce(0, +)
-        #expect(leaked96 < 32, "\(result.standardError)")
+        #expect(leaked128 < 24, "\(result.standardError)")
     }
 
-    @Test("a thread does not keep another heap's blocks smaller than a cache line: its own blocks share no line with them")
-    func smallForeignBlocksAreNotKept() throws {
-        let result = try ChildProcess.run([try BuildProducts.program("smm-check-handoff"), "apart"], preload: true)
+    @Test("a thread keeps another heap's blocks only when they fill whole cache lines: its own blocks share no line with the owner's",
+          arguments: [16, 80, 96])
+    func blocksSharingCacheLinesAreNotKept(size: Int) throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-handoff"), "apart", "\(size)"], preload: true)
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
-        #expect(result.standardOutput.contains("apart: 0 of 8 new blocks share a cache line with the freed neighbours"))
+        #expect(result.standardOutput.contains("apart \(size): 0 of 8 new blocks share a cache line with the freed neighbours"))
     }
 
     @Test("smm_heap_minimize gives the blocks a thread kept from other heaps back to their owners")
