@@ -1,5 +1,6 @@
-"""The allocators compared, each an LD_PRELOAD path ("" for glibc, the system malloc), and their
-installation from Debian's packages when missing."""
+"""The allocators compared, each an LD_PRELOAD path, and their installation from Debian's packages when
+missing. glibc's entry preloads the C library itself: a program linked against another allocator (Debian's
+redis-server links libjemalloc) would otherwise run on that allocator in the glibc column."""
 import os
 import subprocess
 import sys
@@ -33,9 +34,12 @@ def ensure_installed():
                    stdout=subprocess.DEVNULL)
 
 
+GLIBC = f"{LIBDIR}/libc.so.6"
+
+
 def allocators(swiftmm_lib):
     """The ordered list of (name, preload path); glibc first, SwiftMM last."""
-    result = [("glibc", "")]
+    result = [("glibc", GLIBC if os.path.exists(GLIBC) else "")]
     for name, (_, lib) in SYSTEM.items():
         if os.path.exists(lib):
             result.append((name, lib))
