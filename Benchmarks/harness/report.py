@@ -53,17 +53,17 @@ def goals(results, rat_wall, rat_rss, med_wall):
     mi = gm_t.get("mimalloc")
     line("geomean time ≤ mimalloc's", f"SwiftMM {fmt(me)} vs mimalloc {fmt(mi)} (× glibc)",
          None if me is None or mi is None else me <= mi)
-    reps = stats.per_repetition_geomeans(results, "wall", "swiftmm")
-    within = f" (single repetitions: {fmt(min(reps))}–{fmt(max(reps))})" if len(reps) > 1 else ""
+    def within(metric):  # the spread of the geomean over single repetitions
+        reps = stats.per_repetition_geomeans(results, metric, "swiftmm")
+        return f" (single repetitions: {fmt(min(reps))}–{fmt(max(reps))})" if len(reps) > 1 else ""
+
     # Three digits where a figure is compared with a bound: 0.80 may be 0.804, which misses 0.8.
-    line("geomean time ≤ 0.8 × glibc", f"{fmt(me, 3)}{within}", None if me is None else me <= 0.8)
+    line("geomean time ≤ 0.8 × glibc", f"{fmt(me, 3)}{within('wall')}", None if me is None else me <= 0.8)
     slower = [f"{w} {fmt(rat_wall[w].get('swiftmm'), 3)}" for w in ws
               if rat_wall[w].get("swiftmm") is None or rat_wall[w]["swiftmm"] > 1.0]
     line("no workload slower than glibc", ", ".join(slower) or "none slower", not slower)
     r = gm_r.get("swiftmm")
-    reps_r = stats.per_repetition_geomeans(results, "rss", "swiftmm")
-    within_r = f" (single repetitions: {fmt(min(reps_r))}–{fmt(max(reps_r))})" if len(reps_r) > 1 else ""
-    line("geomean peak RSS ≤ glibc's", f"{fmt(r, 3)} × glibc{within_r}", None if r is None else r <= 1.0)
+    line("geomean peak RSS ≤ glibc's", f"{fmt(r, 3)} × glibc{within('rss')}", None if r is None else r <= 1.0)
     ov = results.get("overhead") or {}
     worst = [(s, v["swiftmm"].get("per100")) for s, v in ov.items()
              if s not in ("8", "mix") and "swiftmm" in v and v["swiftmm"].get("per100")]

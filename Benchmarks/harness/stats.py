@@ -28,16 +28,23 @@ def _value(sample, metric):
     return sample[metric] if sample["status"] == 0 and sample[metric] > 0 else None
 
 
+def _paired(samples, allocator, base, i, metric):
+    """allocator ÷ base in repetition i of one workload, None where either run is missing or failed."""
+    mine, theirs = samples.get(allocator, []), samples.get(base, [])
+    if i >= len(mine) or i >= len(theirs):
+        return None
+    a, b = _value(mine[i], metric), _value(theirs[i], metric)
+    return a / b if a and b else None
+
+
 def paired_ratios(results, metric, base="glibc"):
     """{workload: {allocator: median over repetitions of allocator ÷ base in that repetition}}"""
     out = {}
     for w, entry in results["workloads"].items():
         samples = entry["samples"]
-        reps = len(samples[base])
         out[w] = {}
-        for a, mine in samples.items():
-            rs = [_value(mine[i], metric) / _value(samples[base][i], metric) for i in range(reps)
-                  if i < len(mine) and _value(mine[i], metric) and _value(samples[base][i], metric)]
+        for a in samples:
+            rs = [r for i in range(len(samples[base])) if (r := _paired(samples, a, base, i, metric)) is not None]
             out[w][a] = statistics.median(rs) if rs else None
     return out
 
@@ -63,14 +70,8 @@ def per_repetition_geomeans(results, metric, allocator, base="glibc"):
     one repetition's reading strays from another's on this machine."""
     out = []
     for i in range(results["reps"]):
-        rs = []
-        for entry in results["workloads"].values():
-            samples = entry["samples"]
-            mine = samples.get(allocator, [])
-            theirs = samples.get(base, [])
-            if i < len(mine) and i < len(theirs) and _value(mine[i], metric) and _value(theirs[i], metric):
-                rs.append(_value(mine[i], metric) / _value(theirs[i], metric))
-        if len(rs) == len(results["workloads"]):
+        rs = [_paired(entry["samples"], allocator, base, i, metric) for entry in results["workloads"].values()]
+        if all(r is not None for r in rs):
             out.append(geomean(rs))
     return out
 
