@@ -1,12 +1,13 @@
-// Blocks that cross threads. Two scenarios:
+// Blocks that cross threads. The scenarios:
 //  - (no argument) hand-off: the main thread allocates blocks and two threads that never allocate free them all,
 //    the pattern of a consumer. Each freeing thread gets a heap of its own on its first free, so its frees are
 //    counted there; the main thread then allocates again from the memory the consumers returned.
 //  - "recycle": a thread that allocates frees the main thread's blocks, then allocates blocks of the same size:
 //    it gets the blocks it just freed back (kept for it, as glibc's tcache does). It then waits, holding them,
 //    while the main thread exits: the leak report (SMM_REPORT_LEAKS) must not count them.
-//    Only blocks that fill whole cache lines are kept: "apart SIZE" frees two neighbours of SIZE bytes from
-//    another thread, then allocates blocks of SIZE there, and counts those that share a cache line with them.
+//  - "apart SIZE": only blocks that fill whole cache lines are kept. A thread frees two neighbouring blocks of
+//    SIZE bytes of the main thread, then allocates blocks of SIZE, and counts those that share a cache line
+//    with the freed ones.
 //  - "minimize": the same thread calls smm_heap_minimize after the frees: it gives the blocks back, and its next
 //    allocations are not among them.
 //  - "adopt": a thread allocates blocks and exits, then another exits after it (so that the first one's heap is
