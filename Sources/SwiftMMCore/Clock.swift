@@ -34,19 +34,10 @@ enum MonotonicClock {
     /// The address of the function `name` in the vDSO, from its dynamic symbol table (sized by DT_HASH);
     /// nil when the process has no vDSO, or it lacks the table or the function.
     static func vdsoFunction(named name: StaticString) -> UInt? {
-        let base = UInt(getauxval(UInt(AT_SYSINFO_EHDR)))
-        guard base != 0, let image = UnsafeRawPointer(bitPattern: base) else { return nil }
-        let header = image.assumingMemoryBound(to: Elf64_Ehdr.self)
-        guard image.load(as: UInt32.self) == 0x464C_457F else { return nil }     // "\u{7F}ELF"
-        let programHeaders = (image + Int(header.pointee.e_phoff)).assumingMemoryBound(to: Elf64_Phdr.self)
-        var bias: UInt? = nil
-        var dynamic: UInt? = nil
-        for i in 0..<Int(header.pointee.e_phnum) {
-            let ph = programHeaders[i]
-            if ph.p_type == UInt32(PT_LOAD) && bias == nil { bias = base &+ UInt(ph.p_offset) &- UInt(ph.p_vaddr) }
-            if ph.p_type == UInt32(PT_DYNAMIC) { dynamic = UInt(ph.p_vaddr) }
-        }
-        guard let bias, let dynamic, var tag = UnsafePointer<Elf64_Dyn>(bitPattern: bias &+ dynamic) else { return nil }
+        guard let vdso = MappedELF(at: UInt(getauxval(UInt(AT_SYSINFO_EHDR)))),
+              let dynamic = vdso.programHeaders.first(where: { $0.p_type == UInt32(PT_DYNAMIC) }),
+              var tag = UnsafePointer<Elf64_Dyn>(bitPattern: vdso.bias &+ UInt(dynamic.p_vaddr)) else { return nil }
+        let bias = vdso.bias
         var symbols: UInt = 0, strings: UInt = 0, hash: UInt = 0
         while tag.pointee.d_tag != Int64(DT_NULL) {
             let value = UInt(tag.pointee.d_un.d_ptr)

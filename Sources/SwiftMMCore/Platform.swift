@@ -1,5 +1,6 @@
-// The platform layer (with Clock.swift): the only code in the core that calls the OS. Everything above asks it for memory
-// in given states (reserved and committed, decommitted, released) and for time, identity and output.
+// The platform layer (with Clock.swift and MappedELF.swift): the only code in the core that calls the OS.
+// Everything above asks it for memory in given states (reserved and committed, decommitted, released) and for
+// time, identity and output.
 import SwiftMMShim
 import Synchronization
 
@@ -233,17 +234,12 @@ enum Platform {
     /// libswiftmm.so itself, from its ELF program headers in memory: the range of its loaded segments, and its
     /// unwind table index (.eh_frame_hdr; it covers the C shim only: Swift code has no unwind tables).
     static func ownImage() -> (start: UInt, end: UInt, unwindIndex: UInt) {
-        let header = UnsafeRawPointer(swiftmm_shim_image_header().unsafelyUnwrapped)
-        let ehdr = header.assumingMemoryBound(to: Elf64_Ehdr.self)
-        let phdrs = (header + Int(ehdr.pointee.e_phoff)).assumingMemoryBound(to: Elf64_Phdr.self)
-        var bias = UInt(bitPattern: header)
+        guard let image = MappedELF(at: UInt(bitPattern: swiftmm_shim_image_header())) else { return (0, 0, 0) }
         var low = UInt.max
         var high: UInt = 0
         var index: UInt = 0
-        for i in 0..<Int(ehdr.pointee.e_phnum) {
-            let ph = phdrs[i]
+        for ph in image.programHeaders {
             if ph.p_type == UInt32(PT_LOAD) {
-                if ph.p_offset == 0 { bias = UInt(bitPattern: header) &- UInt(ph.p_vaddr) }
                 low = min(low, UInt(ph.p_vaddr))
                 high = max(high, UInt(ph.p_vaddr &+ ph.p_memsz))
             } else if ph.p_type == UInt32(PT_GNU_EH_FRAME) {
@@ -251,7 +247,7 @@ enum Platform {
             }
         }
         if high == 0 { return (0, 0, 0) }
-        return (bias &+ low, bias &+ high, index == 0 ? 0 : bias &+ index)
+        return (image.bias &+ low, image.bias &+ high, index == 0 ? 0 : image.bias &+ index)
     }
 }
 
