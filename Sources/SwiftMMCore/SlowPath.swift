@@ -58,9 +58,11 @@ enum SlowPath {
 
     /// A page of the class queue with a free block. Freed blocks come first: a page that has some (often
     /// blocks other threads freed, just collected) is taken before any page is extended into memory not used
-    /// yet. With `mayBorrow`, a page of a slightly larger class with a free block comes next (`pageToBorrowFrom`;
-    /// it stays in its own queue). Then the first page that can be extended; exhausted pages leave the queue
-    /// marked full on the way. A new page is taken when none is left.
+    /// yet. Pages passed on the way that have no block left to give (none free, none returned, none past the
+    /// bump pointer) leave the queue marked full, so that later searches do not walk them again; their next
+    /// free brings them back (`returnToQueue`). With `mayBorrow`, a page of a slightly larger class with a free
+    /// block comes next (`pageToBorrowFrom`; it stays in its own queue). Then the first page that can be
+    /// extended. A new page is taken when none is left.
     private static func pageWithFreeBlock(_ heap: Heap, _ classIndex: Int, mayBorrow: Bool) -> PagePointer? {
         let queue = heap.queue(classIndex)
         var candidate = queue.pointee.first
@@ -73,14 +75,17 @@ enum SlowPath {
         while let page = candidate {
             if page.pointee.free != nil { return makeCurrent(page) }
             candidate = page.pointee.next
+            if isExhausted(page) { retire(queue, page) }
         }
-        if mayBorrow, let page = pageToBorrowFrom(heap, classIndex) { return page }
+        if mayBorrow, let page = pageToBorrowFrom(heap, classIndex) {
+            PageQueues.syncDirect(heap, classIndex)     // the first page may have been retired
+            return page
+        }
         candidate = queue.pointee.first
         while let page = candidate {        // no page has a free block: extend one
             if extend(page) { return makeCurrent(page) }
             candidate = page.pointee.next
-            PageQueues.remove(queue, page)
-            page.pointee.owner |= PageFlag.full
+            retire(queue, page)
         }
         guard let page = Segments.allocatePage(heap, classIndex: classIndex) else {
             PageQueues.syncDirect(heap, classIndex)
@@ -121,6 +126,21 @@ enum SlowPath {
             lender &+= 1
         }
         return nil
+    }
+
+    /// No free block, no returned run and no block past the bump pointer: nothing to give until a block is freed.
+    @inline(__always)
+    private static func isExhausted(_ page: PagePointer) -> Bool {
+        guard page.pointee.free == nil, page.pointee.returnedRuns == nil else { return false }
+        guard let next = page.pointee.bumpNext, let end = page.pointee.bumpEnd else { return true }
+        return next >= end
+    }
+
+    /// Takes a page with nothing to give out of its class queue, marked full: its next free puts it back.
+    @inline(__always)
+    private static func retire(_ queue: UnsafeMutablePointer<PageQueue>, _ page: PagePointer) {
+        PageQueues.remove(queue, page)
+        page.pointee.owner |= PageFlag.full
     }
 
     /// Threads up to 4 KiB of blocks (at least one) onto the page's empty free list: blocks of a returned run
@@ -217,7 +237,7 @@ enum SlowPath {
     private static func returnToQueue(_ heap: Heap, _ page: PagePointer) {
         page.pointee.owner &= ~PageFlag.full
         let classIndex = Int(page.pointee.classIndex)
-        PageQueues.pushBack(heap.queue(classIndex), page)
+        PageQueues.insertSecond(heap.queue(classIndex), page)
         PageQueues.syncDirect(heap, classIndex)
     }
 
@@ -281,6 +301,16 @@ enum PageQueues {
         page.pointee.prev = queue.pointee.last
         if let last = queue.pointee.last { last.pointee.next = page } else { queue.pointee.first = page }
         queue.pointee.last = page
+    }
+
+    /// Puts `page` right after the queue's first page (the one the fast path takes blocks from), or first in an
+    /// empty queue: the next search for a free block finds it.
+    static func insertSecond(_ queue: UnsafeMutablePointer<PageQueue>, _ page: PagePointer) {
+        guard let first = queue.pointee.first else { return pushFront(queue, page) }
+        page.pointee.prev = first
+        page.pointee.next = first.pointee.next
+        if let next = first.pointee.next { next.pointee.prev = page } else { queue.pointee.last = page }
+        first.pointee.next = page
     }
 
     static func remove(_ queue: UnsafeMutablePointer<PageQueue>, _ page: PagePointer) {

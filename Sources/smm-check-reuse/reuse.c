@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,12 +110,62 @@ static void check_warm_tails(void) {
     free(block);
 }
 
+static void *free_block(void *block) { free(block); return NULL; }
+
+// A page with no block left to give leaves its class queue, so that searches for a free block stop walking it;
+// a free, local or from another thread, brings it back right behind the page in use, where the next search
+// finds it first.
+static void check_full_pages(void) {
+    // Three pages of 512-byte blocks, 128 to a 64 KiB page, all handed out: pages 1 and 2 are full, and page 3
+    // is the page in use, just run dry.
+    enum { per_page = 65536 / 512, blocks = 3 * per_page };
+    static void *p[blocks];
+    for (int i = 0; i < blocks; i++) { p[i] = malloc(512); memset(p[i], 0x33, 512); }
+    uintptr_t page_of[3];
+    for (int k = 0; k < 3; k++) page_of[k] = (uintptr_t)p[k * per_page] & ~(uintptr_t)0xFFFF;
+    int separate = page_of[0] != page_of[1] && page_of[1] != page_of[2] && page_of[0] != page_of[2];
+    for (int k = 0; k < 3; k++)
+        separate = separate && ((uintptr_t)p[k * per_page + per_page - 1] & ~(uintptr_t)0xFFFF) == page_of[k];
+    EXPECT(separate, "the 384 blocks do not fill three 64 KiB pages: the check proves nothing");
+
+    // One block freed in page 1, then one in page 2: the page freed into last comes first.
+    void *first = p[5], *second = p[per_page + 7];
+    free(first);
+    free(second);
+    void *q = malloc(512);
+    EXPECT(q == second, "malloc gave %p, not %p, the block just freed in the second full page", q, second);
+    void *r = malloc(512);
+    EXPECT(r == first, "malloc gave %p, not %p, the block freed in the first full page", r, first);
+
+    // A block freed by another thread brings its page back too, once the owner collects it.
+    void *remote = p[2 * per_page + 9];
+    pthread_t thread;
+    int created = pthread_create(&thread, NULL, free_block, remote) == 0;
+    EXPECT(created, "no thread for the remote free");
+    if (created) pthread_join(thread, NULL);
+    void *s = malloc(512);
+    EXPECT(!created || s == remote, "malloc gave %p, not %p, the block another thread freed in a full page", s, remote);
+
+    // Every block is intact, and a further request takes a new page.
+    int intact = 1;
+    for (int i = 0; i < blocks; i++)
+        if (p[i] != first && p[i] != second && p[i] != remote && ((unsigned char *)p[i])[511] != 0x33) intact = 0;
+    EXPECT(intact, "the blocks in use kept their contents");
+    void *t = malloc(512);
+    uintptr_t page_t = (uintptr_t)t & ~(uintptr_t)0xFFFF;
+    EXPECT(page_t != page_of[0] && page_t != page_of[1] && page_t != page_of[2], "malloc gave %p, in a full page", t);
+    free(t);
+    for (int i = 0; i < blocks; i++) if (p[i] != first && p[i] != second && p[i] != remote) free(p[i]);
+    free(q); free(r); free(s);
+}
+
 int main(int argc, char **argv) {
     if (dlsym(RTLD_DEFAULT, "smm_malloc") == NULL) { printf("SwiftMM is not preloaded\n"); return 100; }
     const char *which = argc > 1 ? argv[1] : "";
     if (strcmp(which, "borrow") == 0) check_borrowing();
     else if (strcmp(which, "warm-tails") == 0) check_warm_tails();
-    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails\n"); return 2; }
+    else if (strcmp(which, "full-pages") == 0) check_full_pages();
+    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages\n"); return 2; }
     for (int i = 0; i < failures && i < MAX_FAILURES; i++) printf("FAIL %s\n", messages[i]);
     printf("%d checks, %d failures\n", checks, failures);
     return failures > 99 ? 99 : failures;

@@ -18,6 +18,13 @@ struct MemoryReuseTests {
         #expect(result.standardOutput.contains("24 checks, 0 failures"), "\(result.standardOutput)")
     }
 
+    @Test("a page with no block left to give leaves its class queue; a free, local or remote, brings it back where the next search finds it first")
+    func fullPages() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "full-pages"], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("7 checks, 0 failures"), "\(result.standardOutput)")
+    }
+
     @Test("the checks notice when SwiftMM is not loaded")
     func requiresSwiftMM() throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "borrow"], preload: false)
