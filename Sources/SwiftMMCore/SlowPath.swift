@@ -296,13 +296,6 @@ enum PageQueues {
         queue.pointee.first = page
     }
 
-    static func pushBack(_ queue: UnsafeMutablePointer<PageQueue>, _ page: PagePointer) {
-        page.pointee.next = nil
-        page.pointee.prev = queue.pointee.last
-        if let last = queue.pointee.last { last.pointee.next = page } else { queue.pointee.first = page }
-        queue.pointee.last = page
-    }
-
     /// Puts `page` right after the queue's first page (the one the fast path takes blocks from), or first in an
     /// empty queue: the next search for a free block finds it.
     static func insertSecond(_ queue: UnsafeMutablePointer<PageQueue>, _ page: PagePointer) {
