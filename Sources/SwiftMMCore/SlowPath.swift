@@ -61,7 +61,7 @@ enum SlowPath {
     /// yet. Pages passed on the way that have no block left to give (none free, none returned, none past the
     /// bump pointer) leave the queue marked full, so that later searches do not walk them again; their next
     /// free brings them back (`returnToQueue`). With `mayBorrow`, a page of a slightly larger class with a free
-    /// block comes next (`pageToBorrowFrom`; it stays in its own queue). Then the first page that can be
+    /// block comes next (`pageToBorrowFrom`; it stays in its own queue). Then the first page passed that can be
     /// extended. A new page is taken when none is left.
     private static func pageWithFreeBlock(_ heap: Heap, _ classIndex: Int, mayBorrow: Bool) -> PagePointer? {
         let queue = heap.queue(classIndex)
@@ -72,21 +72,17 @@ enum SlowPath {
             PageQueues.syncDirect(heap, classIndex)
             return page
         }
+        var extendable: PagePointer? = nil
         while let page = candidate {
             if page.pointee.free != nil { return makeCurrent(page) }
             candidate = page.pointee.next
-            if isExhausted(page) { retire(queue, page) }
+            if isExhausted(page) { retire(queue, page) } else if extendable == nil { extendable = page }
         }
         if mayBorrow, let page = pageToBorrowFrom(heap, classIndex) {
             PageQueues.syncDirect(heap, classIndex)     // the first page may have been retired
             return page
         }
-        candidate = queue.pointee.first
-        while let page = candidate {        // no page has a free block: extend one
-            if extend(page) { return makeCurrent(page) }
-            candidate = page.pointee.next
-            retire(queue, page)
-        }
+        if let page = extendable, extend(page) { return makeCurrent(page) }     // no page has a free block
         guard let page = Segments.allocatePage(heap, classIndex: classIndex) else {
             PageQueues.syncDirect(heap, classIndex)
             return nil
