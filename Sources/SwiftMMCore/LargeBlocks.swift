@@ -9,6 +9,9 @@ struct LargeEntry {
     var mapSize: Int
     var size: Int
     var alignment: Int
+    /// The start of the kernel mapping the block is a piece of, as mmap made it or mremap last moved it
+    /// (LargeCache.swift: a block grows into the cached piece of its own mapping that follows it).
+    var mapping: UInt
 }
 
 /// An open-addressing table of the live large blocks (linear probing, backward-shift deletion),
@@ -64,7 +67,7 @@ enum LargeRegistry {
             if distanceToHole < distanceToJ { table[hole] = table[j]; hole = j }
             j = (j &+ 1) & mask
         }
-        table[hole] = LargeEntry(address: 0, mapSize: 0, size: 0, alignment: 0)
+        table[hole] = LargeEntry(address: 0, mapSize: 0, size: 0, alignment: 0, mapping: 0)
         count &-= 1
         bytes &-= removed.mapSize
         return removed
@@ -92,17 +95,6 @@ enum LargeRegistry {
     }
 }
 
-/// Freed large mappings kept for reuse, so that programs that free and allocate big buffers in a loop do
-/// not pay mmap, munmap and page faults each time. Entries older than the purge delay are unmapped.
-enum LargeCache {
-    static let slots = 16
-    nonisolated(unsafe) static var entries: LargeCacheSlots? = nil
-    nonisolated(unsafe) static var bytes = 0
-}
-
-struct LargeCacheSlot { var address: UInt; var mapSize: Int; var freedAt: UInt64 }
-typealias LargeCacheSlots = UnsafeMutablePointer<LargeCacheSlot>
-
 enum LargeBlocks {
     static func pageRound(_ size: Int) -> Int? {
         let (s, overflow) = size.addingReportingOverflow(Geometry.osPageSize &- 1)
@@ -116,24 +108,28 @@ enum LargeBlocks {
         guard size >= 0, size <= Int.max / 2, let mapSize = pageRound(max(size, 1)) else {
             Platform.setErrno(ENOMEM); return nil
         }
-        var reused: (RawPointer, Int)? = nil
+        var reused: LargeCachePiece? = nil
         if !zeroed {
             Locks.large.lock()
-            reused = takeFromCache(mapSize, alignment: alignment)
+            reused = LargeCache.take(mapSize, alignment: alignment)
             Locks.large.unlock()
         }
         var actualMap = mapSize
         var p: RawPointer?
+        var mapping: UInt = 0
         if let reused {
-            p = reused.0
-            actualMap = reused.1
+            p = reused.address
+            actualMap = reused.mapSize
+            mapping = reused.mapping
         } else {
             p = Platform.mapAligned(mapSize, alignment: alignment, name: .large, committed: mapSize)
             if let p, !zeroed { adviseHugePages(p, mapSize, previous: 0) }   // calloc'd tables are often sparse
+            mapping = UInt(bitPattern: p)
         }
         guard let block = p else { Platform.setErrno(ENOMEM); return nil }
         Locks.large.lock()
-        let registered = LargeRegistry.insert(LargeEntry(address: UInt(bitPattern: block), mapSize: actualMap, size: size, alignment: alignment))
+        let registered = LargeRegistry.insert(LargeEntry(address: UInt(bitPattern: block), mapSize: actualMap, size: size,
+                                                         alignment: alignment, mapping: mapping))
         Locks.large.unlock()
         if !registered {
             Platform.unmap(block, actualMap, committed: actualMap)
@@ -160,7 +156,7 @@ enum LargeBlocks {
             if MemoryManagers.freeRetired(p) { return }     // a block of a memory manager installed earlier
             return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")
         }
-        let cached = putInCache(entry)
+        let cached = LargeCache.put(entry)
         Locks.large.unlock()
         if !cached { Platform.unmap(p, entry.mapSize, committed: entry.mapSize) }
         let heap = Heap.current
@@ -197,21 +193,33 @@ enum LargeBlocks {
             if newMap <= entry.mapSize / 2, Platform.remap(p, from: entry.mapSize, to: newMap, mayMove: false) != nil {
                 mapSize = newMap
             }
-            update(p, p, mapSize: mapSize, size: size, alignment: entry.alignment)
+            update(p, p, mapSize: mapSize, size: size, alignment: entry.alignment, mapping: entry.mapping)
             return p
         }
         // Grow by at least an eighth, so that a buffer grown step by step is not remapped at every step.
         let target = max(newMap, pageRound(entry.mapSize &+ entry.mapSize / 8) ?? newMap)
-        if let q = Platform.remap(p, from: entry.mapSize, to: target, mayMove: false) {
-            adviseHugePages(q, target, previous: entry.mapSize)
-            update(p, q, mapSize: target, size: size, alignment: entry.alignment)
+        // First into the cached rest of its own mapping, if that follows it: no system call, memory reused.
+        let mapSize = entry.mapSize &+ takeFollowingCached(p, entry, wanted: target &- entry.mapSize)
+        if mapSize > entry.mapSize {
+            // The pieces may differ in huge-page advice, which splits a mapping in the kernel: advise the whole
+            // block so that it is one mapping again (mremap moves or grows only within one).
+            if Options.hugePagesFrom > 0 && mapSize >= Options.hugePagesFrom { Platform.adviseHugePages(p, mapSize) }
+            if mapSize >= newMap {
+                update(p, p, mapSize: mapSize, size: size, alignment: entry.alignment, mapping: entry.mapping)
+                return p
+            }
+        }
+        if let q = Platform.remap(p, from: mapSize, to: target, mayMove: false) {
+            adviseHugePages(q, target, previous: mapSize)
+            update(p, q, mapSize: target, size: size, alignment: entry.alignment, mapping: entry.mapping)
             return q
         }
-        if entry.alignment <= Geometry.osPageSize, let q = Platform.remap(p, from: entry.mapSize, to: target, mayMove: true) {
-            adviseHugePages(q, target, previous: entry.mapSize)
-            update(p, q, mapSize: target, size: size, alignment: entry.alignment)
+        if entry.alignment <= Geometry.osPageSize, let q = Platform.remap(p, from: mapSize, to: target, mayMove: true) {
+            adviseHugePages(q, target, previous: mapSize)
+            update(p, q, mapSize: target, size: size, alignment: entry.alignment, mapping: q == p ? entry.mapping : UInt(bitPattern: q))
             return q
         }
+        if mapSize > entry.mapSize { update(p, p, mapSize: mapSize, size: entry.size, alignment: entry.alignment, mapping: entry.mapping) }
         // Over-aligned blocks cannot let the kernel choose the address: allocate aligned (and copy).
         guard let q = allocate(Heap.current, keepContents ? size : target, alignment: entry.alignment, zeroed: false) else { return nil }
         if keepContents { memcpy(q, p, entry.size < size ? entry.size : size) }
@@ -221,106 +229,28 @@ enum LargeBlocks {
 
     /// A mapping that reaches `Options.hugePagesFrom` asks for huge pages once (the advice stays with the
     /// mapping as mremap grows or moves it).
-    private static func adviseHugePages(_ p: RawPointer, _ mapSize: Int, previous: Int) {
+    static func adviseHugePages(_ p: RawPointer, _ mapSize: Int, previous: Int) {
         let from = Options.hugePagesFrom
         if from > 0 && mapSize >= from && previous < from { Platform.adviseHugePages(p, mapSize) }
     }
 
-    private static func update(_ old: RawPointer, _ new: RawPointer, mapSize: Int, size: Int, alignment: Int) {
+    private static func update(_ old: RawPointer, _ new: RawPointer, mapSize: Int, size: Int, alignment: Int, mapping: UInt) {
         Locks.large.lock()
         _ = LargeRegistry.remove(UInt(bitPattern: old))
-        _ = LargeRegistry.insert(LargeEntry(address: UInt(bitPattern: new), mapSize: mapSize, size: size, alignment: alignment))
+        _ = LargeRegistry.insert(LargeEntry(address: UInt(bitPattern: new), mapSize: mapSize, size: size, alignment: alignment, mapping: mapping))
         Locks.large.unlock()
     }
 
-    // MARK: cache (callers hold Locks.large)
-
-    private static func cacheSlots() -> LargeCacheSlots? {
-        if let slots = LargeCache.entries { return slots }
-        guard let raw = Platform.mapMemory(Geometry.osPageSize, name: .metadata) else { return nil }
-        let slots = raw.assumingMemoryBound(to: LargeCacheSlot.self)
-        LargeCache.entries = slots
-        return slots
-    }
-
-    /// Serves a request from the cache. The smallest mapping that fits is taken, split when it is bigger by a
-    /// large block or more (the tail stays cached for later requests). Failing that, the biggest mapping is
-    /// grown with mremap: its pages are resident already, and only the new part will fault.
-    private static func takeFromCache(_ mapSize: Int, alignment: Int) -> (RawPointer, Int)? {
-        guard LargeCache.bytes > 0, let slots = cacheSlots() else { return nil }
-        expireCache(slots)
-        var best = -1
-        var biggest = -1
-        for i in 0..<LargeCache.slots where slots[i].address != 0 && slots[i].address & UInt(alignment &- 1) == 0 {
-            let size = slots[i].mapSize
-            if size >= mapSize {
-                if best < 0 || size < slots[best].mapSize { best = i }
-            } else if biggest < 0 || size > slots[biggest].mapSize {
-                biggest = i
-            }
-        }
-        if best >= 0, let p = RawPointer(bitPattern: slots[best].address) {
-            let rest = slots[best].mapSize &- mapSize
-            if rest > mapSize && rest > Geometry.mediumMax {
-                slots[best].address &+= UInt(mapSize)
-                slots[best].mapSize = rest
-                LargeCache.bytes &-= mapSize
-                return (p, mapSize)
-            }
-            slots[best].address = 0
-            LargeCache.bytes &-= mapSize &+ rest
-            return (p, mapSize &+ rest)
-        }
-        guard biggest >= 0, alignment <= Geometry.osPageSize, let p = RawPointer(bitPattern: slots[biggest].address) else { return nil }
-        let size = slots[biggest].mapSize
-        slots[biggest].address = 0
-        LargeCache.bytes &-= size
-        guard let q = Platform.remap(p, from: size, to: mapSize, mayMove: true) else {
-            Platform.unmap(p, size, committed: size)
-            return nil
-        }
-        adviseHugePages(q, mapSize, previous: size)
-        return (q, mapSize)
-    }
-
-    private static func putInCache(_ entry: LargeEntry) -> Bool {
-        guard entry.mapSize <= Options.largeCache / 4, let slots = cacheSlots() else { return false }
-        expireCache(slots)
-        var free = -1
-        var oldest = 0
-        for i in 0..<LargeCache.slots {
-            if slots[i].address == 0 { free = i; break }
-            if slots[i].freedAt < slots[oldest].freedAt { oldest = i }
-        }
-        if free < 0 { evict(slots, oldest); free = oldest }
-        while LargeCache.bytes &+ entry.mapSize > Options.largeCache {
-            var victim = -1
-            for i in 0..<LargeCache.slots where slots[i].address != 0 && (victim < 0 || slots[i].freedAt < slots[victim].freedAt) { victim = i }
-            if victim < 0 { return false }
-            evict(slots, victim)
-        }
-        slots[free] = LargeCacheSlot(address: entry.address, mapSize: entry.mapSize, freedAt: Platform.nowNanoseconds())
-        LargeCache.bytes &+= entry.mapSize
-        return true
-    }
-
-    private static func expireCache(_ slots: LargeCacheSlots) {
-        let now = Platform.nowNanoseconds()
-        let delay = Options.purgeDelayMilliseconds &* 1_000_000
-        for i in 0..<LargeCache.slots where slots[i].address != 0 && now &- slots[i].freedAt >= delay { evict(slots, i) }
-    }
-
-    private static func evict(_ slots: LargeCacheSlots, _ i: Int) {
-        guard let p = RawPointer(bitPattern: slots[i].address) else { return }
-        Platform.unmap(p, slots[i].mapSize, committed: slots[i].mapSize)
-        LargeCache.bytes &-= slots[i].mapSize
-        slots[i].address = 0
+    private static func takeFollowingCached(_ p: RawPointer, _ entry: LargeEntry, wanted: Int) -> Int {
+        Locks.large.lock()
+        defer { Locks.large.unlock() }
+        return LargeCache.takeFollowing(UInt(bitPattern: p) &+ UInt(entry.mapSize), mapping: entry.mapping, wanted: wanted)
     }
 
     /// Unmaps every cached mapping now.
     static func flushCache() {
         Locks.large.lock()
-        if let slots = LargeCache.entries { for i in 0..<LargeCache.slots { evict(slots, i) } }
+        LargeCache.flush()
         Locks.large.unlock()
     }
 }

@@ -159,13 +159,54 @@ static void check_full_pages(void) {
     free(q); free(r); free(s);
 }
 
+/// True when the `n` bytes at `p` all hold `byte`.
+static int holds_byte(const void *p, size_t n, unsigned char byte) {
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i += 4096) if (b[i] != byte) return 0;
+    return n == 0 || b[n - 1] == byte;
+}
+
+// A buffer that a split of a cached mapping served grows into the cached rest of that mapping, in place, rather
+// than moving away from it and leaving it resident in the cache.
+static void check_large_growth(void) {
+    enum { MiB = 1 << 20, KiB = 1 << 10 };
+    char *big = malloc(8 * MiB);
+    memset(big, 0x5A, 8 * MiB);
+    free(big);                                  // kept in the cache, resident
+    char *p = malloc(300 * KiB);
+    EXPECT(p == big, "malloc(300 KiB) gave %p, not the head of the cached 8 MiB mapping %p", (void *)p, (void *)big);
+    memset(p, 0x11, 300 * KiB);
+    static const size_t steps[] = { 450 * KiB, 1 * MiB, 3 * MiB, 6 * MiB, 8 * MiB };
+    size_t filled = 300 * KiB;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        char *q = realloc(p, steps[i]);
+        EXPECT(q == p, "realloc to %zu KiB moved the buffer from %p to %p instead of growing into its cached rest",
+               steps[i] / KiB, (void *)p, (void *)q);
+        if (!q) return;
+        EXPECT(holds_byte(q, filled, 0x11), "realloc to %zu KiB lost the buffer's contents", steps[i] / KiB);
+        EXPECT(malloc_usable_size(q) >= steps[i], "realloc to %zu KiB: usable size %zu", steps[i] / KiB, malloc_usable_size(q));
+        memset(q + filled, 0x11, steps[i] - filled);
+        filled = steps[i];
+        p = q;
+    }
+    // Past the cached mapping, the buffer grows on with mremap, contents kept.
+    char *q = realloc(p, 12 * MiB);
+    EXPECT(q && holds_byte(q, filled, 0x11), "realloc past the cached mapping lost the buffer's contents");
+    // The cache gave all of it: a new request gets memory of its own, not a piece of the buffer.
+    char *other = malloc(1 * MiB);
+    EXPECT(other && (other + MiB <= q || other >= q + 12 * MiB), "malloc(1 MiB) gave %p, inside the buffer %p", (void *)other, (void *)q);
+    free(other);
+    free(q);
+}
+
 int main(int argc, char **argv) {
     if (dlsym(RTLD_DEFAULT, "smm_malloc") == NULL) { printf("SwiftMM is not preloaded\n"); return 100; }
     const char *which = argc > 1 ? argv[1] : "";
     if (strcmp(which, "borrow") == 0) check_borrowing();
     else if (strcmp(which, "warm-tails") == 0) check_warm_tails();
     else if (strcmp(which, "full-pages") == 0) check_full_pages();
-    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages\n"); return 2; }
+    else if (strcmp(which, "large-growth") == 0) check_large_growth();
+    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth\n"); return 2; }
     for (int i = 0; i < failures && i < MAX_FAILURES; i++) printf("FAIL %s\n", messages[i]);
     printf("%d checks, %d failures\n", checks, failures);
     return failures > 99 ? 99 : failures;

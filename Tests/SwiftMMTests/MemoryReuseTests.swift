@@ -25,6 +25,13 @@ struct MemoryReuseTests {
         #expect(result.standardOutput.contains("7 checks, 0 failures"), "\(result.standardOutput)")
     }
 
+    @Test("a large buffer served by a split of a cached mapping grows in place into the cached rest of that mapping, contents kept, and grows on past it")
+    func largeGrowth() throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "large-growth"], preload: true)
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("18 checks, 0 failures"), "\(result.standardOutput)")
+    }
+
     @Test("the checks notice when SwiftMM is not loaded")
     func requiresSwiftMM() throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "borrow"], preload: false)

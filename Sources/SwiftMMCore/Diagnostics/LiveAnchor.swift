@@ -47,7 +47,7 @@ enum LiveAnchor {
 
         anchor.pointee.large_table_address = withUnsafeMutablePointer(to: &LargeRegistry.table) { address($0) }
         anchor.pointee.large_capacity_address = withUnsafeMutablePointer(to: &LargeRegistry.capacity) { address($0) }
-        var entry = LargeEntry(address: 0, mapSize: 0, size: 0, alignment: 0)
+        var entry = LargeEntry(address: 0, mapSize: 0, size: 0, alignment: 0, mapping: 0)
         anchor.pointee.large_entry_stride = UInt64(MemoryLayout<LargeEntry>.stride)
         withUnsafeMutablePointer(to: &entry) { e in
             anchor.pointee.large_entry_address = withUnsafeMutablePointer(to: &e.pointee.address) { offset(e, $0) }

@@ -1,0 +1,144 @@
+// Freed large mappings kept for reuse, so that programs that free and allocate big buffers in a loop do not
+// pay mmap, munmap and page faults each time. Entries older than the purge delay are unmapped.
+//
+// Each entry remembers the mapping it is a piece of (`LargeEntry.mapping`): a cached mapping bigger than a
+// request is split, and a block that later grows into the piece that follows it, cut from the same mapping,
+// takes that piece over without a system call (`takeFollowing`).
+import SwiftMMShim
+
+struct LargeCacheSlot {
+    var address: UInt
+    var mapSize: Int
+    /// The start of the mapping (as the kernel made or last moved it) this piece belongs to.
+    var mapping: UInt
+    var freedAt: UInt64
+}
+typealias LargeCacheSlots = UnsafeMutablePointer<LargeCacheSlot>
+
+/// A piece of memory the cache hands out: where it is, its size, and the mapping it belongs to.
+struct LargeCachePiece {
+    var address: RawPointer
+    var mapSize: Int
+    var mapping: UInt
+}
+
+/// The cache of freed large mappings. Every function expects `Locks.large` held.
+enum LargeCache {
+    static let slotCount = 16
+    nonisolated(unsafe) static var entries: LargeCacheSlots? = nil
+    nonisolated(unsafe) static var bytes = 0
+
+    private static func cacheSlots() -> LargeCacheSlots? {
+        if let slots = entries { return slots }
+        guard let raw = Platform.mapMemory(Geometry.osPageSize, name: .metadata) else { return nil }
+        let slots = raw.assumingMemoryBound(to: LargeCacheSlot.self)
+        entries = slots
+        return slots
+    }
+
+    /// Serves a request from the cache. The smallest mapping that fits is taken, split when it is bigger by a
+    /// large block or more (the tail stays cached for later requests). Failing that, the biggest mapping is
+    /// grown with mremap: its pages are resident already, and only the new part will fault.
+    static func take(_ mapSize: Int, alignment: Int) -> LargeCachePiece? {
+        guard bytes > 0, let slots = cacheSlots() else { return nil }
+        expire(slots)
+        var best = -1
+        var biggest = -1
+        for i in 0..<slotCount where slots[i].address != 0 && slots[i].address & UInt(alignment &- 1) == 0 {
+            let size = slots[i].mapSize
+            if size >= mapSize {
+                if best < 0 || size < slots[best].mapSize { best = i }
+            } else if biggest < 0 || size > slots[biggest].mapSize {
+                biggest = i
+            }
+        }
+        if best >= 0, let p = RawPointer(bitPattern: slots[best].address) {
+            let mapping = slots[best].mapping
+            let rest = slots[best].mapSize &- mapSize
+            if rest > mapSize && rest > Geometry.mediumMax {
+                slots[best].address &+= UInt(mapSize)
+                slots[best].mapSize = rest
+                bytes &-= mapSize
+                return LargeCachePiece(address: p, mapSize: mapSize, mapping: mapping)
+            }
+            slots[best].address = 0
+            bytes &-= mapSize &+ rest
+            return LargeCachePiece(address: p, mapSize: mapSize &+ rest, mapping: mapping)
+        }
+        guard biggest >= 0, alignment <= Geometry.osPageSize, let p = RawPointer(bitPattern: slots[biggest].address) else { return nil }
+        let size = slots[biggest].mapSize
+        let mapping = slots[biggest].mapping
+        slots[biggest].address = 0
+        bytes &-= size
+        guard let q = Platform.remap(p, from: size, to: mapSize, mayMove: true) else {
+            Platform.unmap(p, size, committed: size)
+            return nil
+        }
+        LargeBlocks.adviseHugePages(q, mapSize, previous: size)
+        return LargeCachePiece(address: q, mapSize: mapSize, mapping: q == p ? mapping : UInt(bitPattern: q))
+    }
+
+    /// The bytes a block ending at `end`, a piece of `mapping`, may take over from the cached piece of the same
+    /// mapping that starts right there: `wanted` bytes, or the whole piece when less would be left, or what the
+    /// piece has when it is smaller. 0 when no such piece is cached.
+    ///
+    /// Without this, a buffer that a split served and that then grows step by step cannot grow in place (the
+    /// cached rest of its mapping is in the way), so it moves on, and the rest, resident, stays in the cache
+    /// while the buffer faults in new memory elsewhere.
+    static func takeFollowing(_ end: UInt, mapping: UInt, wanted: Int) -> Int {
+        guard bytes > 0, let slots = cacheSlots() else { return 0 }
+        for i in 0..<slotCount where slots[i].address == end && slots[i].mapping == mapping {
+            let available = slots[i].mapSize
+            let taken = available &- wanted > Geometry.mediumMax ? wanted : available
+            if taken == available { slots[i].address = 0 } else {
+                slots[i].address &+= UInt(taken)
+                slots[i].mapSize = available &- taken
+            }
+            bytes &-= taken
+            return taken
+        }
+        return 0
+    }
+
+    /// Keeps a freed block's mapping for reuse, evicting the oldest entries to stay within `Options.largeCache`;
+    /// false when it is too big to keep (the caller unmaps it).
+    static func put(_ entry: LargeEntry) -> Bool {
+        guard entry.mapSize <= Options.largeCache / 4, let slots = cacheSlots() else { return false }
+        expire(slots)
+        var free = -1
+        var oldest = 0
+        for i in 0..<slotCount {
+            if slots[i].address == 0 { free = i; break }
+            if slots[i].freedAt < slots[oldest].freedAt { oldest = i }
+        }
+        if free < 0 { evict(slots, oldest); free = oldest }
+        while bytes &+ entry.mapSize > Options.largeCache {
+            var victim = -1
+            for i in 0..<slotCount where slots[i].address != 0 && (victim < 0 || slots[i].freedAt < slots[victim].freedAt) { victim = i }
+            if victim < 0 { return false }
+            evict(slots, victim)
+        }
+        slots[free] = LargeCacheSlot(address: entry.address, mapSize: entry.mapSize, mapping: entry.mapping,
+                                     freedAt: Platform.nowNanoseconds())
+        bytes &+= entry.mapSize
+        return true
+    }
+
+    private static func expire(_ slots: LargeCacheSlots) {
+        let now = Platform.nowNanoseconds()
+        let delay = Options.purgeDelayMilliseconds &* 1_000_000
+        for i in 0..<slotCount where slots[i].address != 0 && now &- slots[i].freedAt >= delay { evict(slots, i) }
+    }
+
+    private static func evict(_ slots: LargeCacheSlots, _ i: Int) {
+        guard let p = RawPointer(bitPattern: slots[i].address) else { return }
+        Platform.unmap(p, slots[i].mapSize, committed: slots[i].mapSize)
+        bytes &-= slots[i].mapSize
+        slots[i].address = 0
+    }
+
+    /// Unmaps every cached mapping now.
+    static func flush() {
+        if let slots = entries { for i in 0..<slotCount { evict(slots, i) } }
+    }
+}
