@@ -7,7 +7,7 @@ enum Options {
     nonisolated(unsafe) static var stats = false
     nonisolated(unsafe) static var nameRegions = true
     /// Free pages stay committed this long before they are decommitted (ms).
-    nonisolated(unsafe) static var purgeDelayMilliseconds: UInt64 = 250
+    nonisolated(unsafe) static var purgeDelayMilliseconds: UInt64 = 100
     /// Free but committed memory a heap may hold past the delay check before it purges at once (bytes).
     nonisolated(unsafe) static var purgeThreshold = 32 &<< 20
     /// Bytes of freed large blocks kept mapped for reuse.
