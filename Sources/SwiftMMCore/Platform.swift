@@ -231,23 +231,17 @@ enum Platform {
         withUnsafePointer(to: &frame) { backtrace_symbols_fd($0, 1, fd) }
     }
 
-    /// libswiftmm.so itself, from its ELF program headers in memory: the range of its loaded segments, and its
-    /// unwind table index (.eh_frame_hdr; it covers the C shim only: Swift code has no unwind tables).
-    static func ownImage() -> (start: UInt, end: UInt, unwindIndex: UInt) {
-        guard let image = MappedELF(at: UInt(bitPattern: swiftmm_shim_image_header())) else { return (0, 0, 0) }
+    /// libswiftmm.so itself, from its ELF program headers in memory: the range of its loaded segments.
+    static func ownImage() -> (start: UInt, end: UInt) {
+        guard let image = MappedELF(at: UInt(bitPattern: swiftmm_shim_image_header())) else { return (0, 0) }
         var low = UInt.max
         var high: UInt = 0
-        var index: UInt = 0
-        for ph in image.programHeaders {
-            if ph.p_type == UInt32(PT_LOAD) {
-                low = min(low, UInt(ph.p_vaddr))
-                high = max(high, UInt(ph.p_vaddr &+ ph.p_memsz))
-            } else if ph.p_type == UInt32(PT_GNU_EH_FRAME) {
-                index = UInt(ph.p_vaddr)
-            }
+        for ph in image.programHeaders where ph.p_type == UInt32(PT_LOAD) {
+            low = min(low, UInt(ph.p_vaddr))
+            high = max(high, UInt(ph.p_vaddr &+ ph.p_memsz))
         }
-        if high == 0 { return (0, 0, 0) }
-        return (image.bias &+ low, image.bias &+ high, index == 0 ? 0 : image.bias &+ index)
+        if high == 0 { return (0, 0) }
+        return (image.bias &+ low, image.bias &+ high)
     }
 }
 

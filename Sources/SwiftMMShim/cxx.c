@@ -6,6 +6,9 @@
 #include <unistd.h>
 #include "swiftmm.h"
 
+// The C shim's functions go in their own section (see swiftmm_c_text in swiftmm_shim.h).
+#pragma clang section text = "swiftmm_c_text"
+
 typedef void (*swiftmm_new_handler)(void);
 extern swiftmm_new_handler _ZSt15get_new_handlerv(void) __attribute__((weak));
 extern void *__cxa_allocate_exception(size_t) __attribute__((weak));

@@ -2,6 +2,9 @@
 #include "swiftmm_shim.h"
 #include "swiftmm_core.h"
 
+// The C shim's functions go in their own section (see swiftmm_c_text in swiftmm_shim.h).
+#pragma clang section text = "swiftmm_c_text"
+
 static pthread_key_t swiftmm_thread_key;
 static pthread_once_t swiftmm_thread_key_once = PTHREAD_ONCE_INIT;
 

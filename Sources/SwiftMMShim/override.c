@@ -6,6 +6,9 @@
 #include <malloc.h>
 #include "swiftmm.h"
 
+// The C shim's functions go in their own section (see swiftmm_c_text in swiftmm_shim.h).
+#pragma clang section text = "swiftmm_c_text"
+
 #define SMM_EXPORT __attribute__((visibility("default")))
 
 // malloc and free are not here: the linker makes them other names of smm_malloc and smm_free (--defsym in

@@ -5,6 +5,9 @@
 #include <link.h>
 #include <dlfcn.h>
 
+// The C shim's functions go in their own section (see swiftmm_c_text in swiftmm_shim.h).
+#pragma clang section text = "swiftmm_c_text"
+
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
@@ -76,7 +79,7 @@ __thread int swiftmm_tls_debug_busy __attribute__((tls_model("initial-exec"))) =
 
 // rbp at the call: the caller's frame pointer.
 __asm__(
-    ".text\n"
+    ".section swiftmm_c_text,\"ax\",@progbits\n"
     ".globl swiftmm_shim_frame_pointer\n"
     ".hidden swiftmm_shim_frame_pointer\n"
     ".type swiftmm_shim_frame_pointer, @function\n"
@@ -90,7 +93,7 @@ __asm__(
 // backtrace() called with unwind information that makes the unwinder continue in the frame at `cfa` instead of in
 // the caller: CFA = the saved cfa, return address at CFA - 8 (the CIE's rule), rbp = the saved rbp.
 __asm__(
-    ".text\n"
+    ".section swiftmm_c_text,\"ax\",@progbits\n"
     ".globl swiftmm_shim_backtrace_from\n"
     ".hidden swiftmm_shim_backtrace_from\n"
     ".type swiftmm_shim_backtrace_from, @function\n"

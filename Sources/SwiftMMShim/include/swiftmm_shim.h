@@ -103,9 +103,16 @@ static inline __attribute__((always_inline)) void swiftmm_shim_set_debug_busy(in
 void *swiftmm_shim_frame_pointer(void);
 /// glibc's backtrace, with the frames from the caller inward left out: the unwinder continues in the frame whose
 /// canonical frame address is `cfa` (its return address at cfa - 8) with rbp = `rbp`. Swift code has no unwind
-/// tables (only frame pointers), so SwiftMM's own frames are walked by frame pointer and this hands the rest to
-/// the DWARF unwinder.
+/// tables, or not for every function (only frame pointers), so SwiftMM's own frames are walked by frame pointer
+/// and this hands the rest to the DWARF unwinder.
 int swiftmm_shim_backtrace_from(void **buffer, int size, const void *cfa, const void *rbp);
+/// The code of the C shim: every shim source puts its functions in the section `swiftmm_c_text`, whose bounds
+/// the linker provides. Debug mode walks SwiftMM's Swift frames by frame pointer and hands the rest of a stack to
+/// the DWARF unwinder at the first frame in this code, which keeps no frame pointer but has unwind tables.
+extern const char __start_swiftmm_c_text[] __attribute__((visibility("hidden")));
+extern const char __stop_swiftmm_c_text[] __attribute__((visibility("hidden")));
+static inline const void *swiftmm_shim_c_text_start(void) { return __start_swiftmm_c_text; }
+static inline const void *swiftmm_shim_c_text_end(void) { return __stop_swiftmm_c_text; }
 /// The ELF header of libswiftmm.so itself (provided by the linker): where its own code lies, so that call
 /// stacks can leave SwiftMM's frames out.
 extern const char __ehdr_start[] __attribute__((visibility("hidden")));

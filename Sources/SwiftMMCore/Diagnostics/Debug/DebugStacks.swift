@@ -1,57 +1,36 @@
 // Debug mode: call stacks of allocations and frees.
 //
-// Swift code has no unwind tables (only .debug_frame, which is not loaded), so glibc's backtrace cannot unwind
-// through SwiftMM's frames. The Swift core keeps frame pointers in every function that calls (the fast paths
+// Swift code may have no unwind tables (or only for some functions), so glibc's backtrace cannot be trusted to
+// unwind through SwiftMM's frames. The Swift core keeps frame pointers in every function that calls (the fast paths
 // stay frameless: shrink-wrapping puts the frame setup on their slow branch), so SwiftMM's frames are walked by
-// frame pointer up to the first frame outside its Swift code: the program's (or a C shim function's, which has
-// unwind tables). From there glibc's backtrace unwinds with the DWARF tables, started by an assembly helper
-// whose unwind information names that frame as its caller. The frames are printed with backtrace_symbols_fd,
-// which does not allocate.
+// frame pointer up to the first frame outside its Swift code: the program's, or a C shim function's (the shim's
+// code lies in its own section, `swiftmm_c_text`; it keeps no frame pointers but has unwind tables). From there
+// glibc's backtrace unwinds with the DWARF tables, started by an assembly helper whose unwind information names
+// that frame as its caller. The frames are printed with backtrace_symbols_fd, which does not allocate.
 //
 // The first backtrace loads libgcc_s, which allocates: a thread-local flag makes the allocations made while a
 // stack is captured skip the capture of their own (they are tracked, with an empty stack).
 import SwiftMMShim
 
 enum DebugStacks {
-    /// libswiftmm.so's loaded range (set at install).
+    /// libswiftmm.so's loaded range, and the C shim's code inside it (set at install).
     nonisolated(unsafe) static var ownStart: UInt = 0
     nonisolated(unsafe) static var ownEnd: UInt = 0
-    /// Its .eh_frame_hdr search table (initial location, FDE), both relative to `unwindIndex`; 0 when unusable.
-    nonisolated(unsafe) static var unwindIndex: UInt = 0
-    nonisolated(unsafe) static var unwindTable: UInt = 0
-    nonisolated(unsafe) static var unwindCount = 0
+    nonisolated(unsafe) static var shimStart: UInt = 0
+    nonisolated(unsafe) static var shimEnd: UInt = 0
     static let rawCapacity = 24
 
     static func prepare() {
         let image = Platform.ownImage()
         ownStart = image.start
         ownEnd = image.end
-        // .eh_frame_hdr: version 1, then the encodings of eh_frame_ptr, fde_count and the table. The usual ones
-        // (sdata4 eh_frame_ptr, udata4 count, datarel sdata4 table) are the only ones accepted.
-        guard let hdr = UnsafeRawPointer(bitPattern: image.unwindIndex), hdr.load(as: UInt8.self) == 1,
-              hdr.load(fromByteOffset: 1, as: UInt8.self) & 0x0F == 0x0B, hdr.load(fromByteOffset: 2, as: UInt8.self) == 0x03,
-              hdr.load(fromByteOffset: 3, as: UInt8.self) == 0x3B else { return }
-        unwindIndex = image.unwindIndex
-        unwindCount = Int(hdr.load(fromByteOffset: 8, as: UInt32.self))
-        unwindTable = image.unwindIndex &+ 12
+        shimStart = UInt(bitPattern: swiftmm_shim_c_text_start())
+        shimEnd = UInt(bitPattern: swiftmm_shim_c_text_end())
     }
 
-    /// True when `pc` lies in a function of libswiftmm.so that has unwind information (the C shim).
-    static func hasUnwindInfo(_ pc: UInt) -> Bool {
-        guard unwindCount > 0, let table = UnsafeRawPointer(bitPattern: unwindTable) else { return false }
-        func start(_ i: Int) -> UInt { unwindIndex &+ UInt(bitPattern: Int(table.load(fromByteOffset: i &* 8, as: Int32.self))) }
-        var low = 0
-        var high = unwindCount
-        while high &- low > 1 {          // the last entry whose start is <= pc
-            let mid = (low &+ high) / 2
-            if start(mid) <= pc { low = mid } else { high = mid }
-        }
-        guard start(low) <= pc, let fde = UnsafeRawPointer(bitPattern: unwindIndex &+ UInt(bitPattern: Int(table.load(fromByteOffset: low &* 8 &+ 4, as: Int32.self)))) else { return false }
-        // FDE: length, CIE pointer, pc_begin (pcrel sdata4), pc_range (4 bytes).
-        let begin = UInt(bitPattern: fde + 8) &+ UInt(bitPattern: Int(fde.load(fromByteOffset: 8, as: Int32.self)))
-        let range = UInt(fde.load(fromByteOffset: 12, as: UInt32.self))
-        return begin == start(low) && pc &- begin < range
-    }
+    /// True when `pc` lies in the C shim's code.
+    @inline(__always)
+    static func isShim(_ pc: UInt) -> Bool { pc >= shimStart && pc < shimEnd }
 
     @inline(__always)
     static func isOwn(_ address: UInt) -> Bool { address >= ownStart && address < ownEnd }
@@ -65,7 +44,7 @@ enum DebugStacks {
             guard fp != 0, fp & 7 == 0, let frame = UnsafeRawPointer(bitPattern: fp) else { return nil }
             let returnAddress = frame.load(fromByteOffset: 8, as: UInt.self)
             let saved = frame.load(as: UInt.self)
-            if !isOwn(returnAddress) || hasUnwindInfo(returnAddress &- 1) { return (fp &+ 16, saved) }
+            if !isOwn(returnAddress) || isShim(returnAddress &- 1) { return (fp &+ 16, saved) }
             // Frames of the same stack lie above one another.
             guard saved > fp, saved &- fp < 1 &<< 20 else { return nil }
             fp = saved
