@@ -1,7 +1,8 @@
 // The allocator's fixed geometry: segments, slices, tiers and size classes.
 //
 // Memory comes from the OS in 4 MiB segments aligned to 4 MiB. A segment is cut into 64 slices of 64 KiB;
-// slice 0 holds the segment header and one page descriptor per slice. A page is a run of slices that holds
+// slice 0 holds the segment header, the slice table (the page that holds each slice) and one page descriptor per
+// slice. A page is a run of slices that holds
 // blocks of a single size class, with no header per block: small pages are one slice (blocks up to 8 KiB),
 // medium pages span several slices (blocks up to 256 KiB). Larger blocks come straight from mmap.
 
@@ -12,8 +13,10 @@ enum Geometry {
     static let sliceShift = 16
     static let sliceSize = 1 &<< sliceShift
     static let slicesPerSegment = 64
-    /// Offset of the page descriptors inside a segment, and the stride between them.
-    static let pageTableOffset = 256
+    /// Offset of the slice table inside a segment (one page pointer per slice, after the header).
+    static let sliceTableOffset = 64
+    /// Offset of the page descriptors inside a segment (after the slice table), and the stride between them.
+    static let pageTableOffset = 640
     static let pageStrideShift = 7
     /// Highest user address bit (47-bit user space): the segment map covers 2^(47-22) segments.
     static let addressBits = 47

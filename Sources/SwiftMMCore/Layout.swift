@@ -17,7 +17,8 @@ enum PageFlag {
 }
 
 /// The descriptor of one page (a run of slices holding blocks of one size class). One per slice sits in
-/// the segment header; the descriptors of a medium page's later slices point back to the first.
+/// the segment header; a medium page uses the descriptor of its first slice (`pageOf` finds it through the
+/// segment's slice table).
 struct Page: ~Copyable {
     /// Head of the owner's free list (each free block stores the next one in its first word).
     var free: RawPointer?
@@ -25,9 +26,6 @@ struct Page: ~Copyable {
     var capacity: UInt32
     /// The owning heap's address with `PageFlag` bits; 0 while the page is not in use.
     var owner: UInt
-    /// The page's first descriptor: this one for the first slice (and for every slice not in a page), the
-    /// first one for a medium page's later slices. `pageOf` is one load through it.
-    var first: UInt
     var blockSize: Int
     /// Blocks not handed out yet start at `bumpNext`; they are threaded onto the free list in batches.
     var bumpNext: RawPointer?
@@ -82,24 +80,27 @@ func segmentOf(_ p: UInt) -> SegmentPointer {
     SegmentPointer(bitPattern: p & ~Geometry.segmentMask).unsafelyUnwrapped
 }
 
+/// The entry of the segment's slice table for `slice`: the descriptor of the page that holds the slice (its own
+/// descriptor while the slice is in no page). The table fills part of the header's first OS page, so a segment
+/// whose pages use its first slices touches no other page of descriptors (those of unused slices stay untouched).
+@inline(__always)
+func sliceTableEntry(_ segment: SegmentPointer, slice: Int) -> UnsafeMutablePointer<PagePointer> {
+    (RawPointer(segment) + (Geometry.sliceTableOffset &+ (slice &<< 3))).assumingMemoryBound(to: PagePointer.self)
+}
+
 @inline(__always)
 func descriptor(_ segment: SegmentPointer, slice: Int) -> PagePointer {
     (RawPointer(segment) + (Geometry.pageTableOffset &+ (slice &<< Geometry.pageStrideShift)))
         .assumingMemoryBound(to: Page.self)
 }
 
-/// The page that holds address `p`, which lies in a SwiftMM segment.
+/// The page that holds address `p`, which lies in a SwiftMM segment: one load from the segment's slice table.
 @inline(__always)
 func pageOf(_ p: UInt) -> PagePointer {
     let segmentBase = p & ~Geometry.segmentMask
     let slice = (p &>> UInt(Geometry.sliceShift)) & UInt(Geometry.slicesPerSegment &- 1)
-    let d = segmentBase &+ UInt(Geometry.pageTableOffset) &+ (slice &<< UInt(Geometry.pageStrideShift))
-    return UnsafeRawPointer(bitPattern: d).unsafelyUnwrapped.load(fromByteOffset: PageField.first, as: PagePointer.self)
-}
-
-/// Byte offsets of the `Page` fields the fast paths read through raw loads.
-enum PageField {
-    static let first = 24
+    let entry = segmentBase &+ UInt(Geometry.sliceTableOffset) &+ (slice &<< 3)
+    return UnsafeRawPointer(bitPattern: entry).unsafelyUnwrapped.load(as: PagePointer.self)
 }
 
 /// True when the 4 MiB region holding `p` is a SwiftMM segment (one byte per region in `swiftmm_segment_map`).

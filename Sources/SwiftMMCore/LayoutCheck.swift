@@ -1,6 +1,6 @@
 // One check that the fixed byte layouts defined across the core fit together: the parts of a heap's 4 KiB
-// (Heap.swift, ForeignBlocks.swift, ReturnedRuns.swift, Extended/Threads.swift) and the page descriptors in a
-// segment header.
+// (Heap.swift, ForeignBlocks.swift, ReturnedRuns.swift, Extended/Threads.swift) and the slice table and page
+// descriptors in a segment header.
 // Every term is a constant, so at -O the check folds away; a change that breaks the layout makes the first
 // allocation stop with a message instead of corrupting memory.
 import SwiftMMShim
@@ -24,7 +24,10 @@ enum LayoutCheck {
         if ReturnedRuns.bitmapWords &* 64 &* 16 < Geometry.sliceSize { return "the free-block bitmap is too small for a page" }
         if Heap.extendedOffset &+ HeapExtension.end > Heap.byteSize { return "the heap's extension record runs past the heap" }
         if MemoryLayout<Page>.size > 1 &<< Geometry.pageStrideShift { return "a page descriptor is larger than its stride" }
-        if MemoryLayout<SegmentHeader>.size > Geometry.pageTableOffset { return "the segment header overlaps the page descriptors" }
+        if MemoryLayout<SegmentHeader>.size > Geometry.sliceTableOffset { return "the segment header overlaps the slice table" }
+        if Geometry.sliceTableOffset &+ Geometry.slicesPerSegment &* 8 > Geometry.pageTableOffset {
+            return "the slice table overlaps the page descriptors"
+        }
         if Geometry.pageTableOffset &+ Geometry.slicesPerSegment &<< Geometry.pageStrideShift > Geometry.sliceSize {
             return "the page descriptors do not fit in a segment's first slice"
         }

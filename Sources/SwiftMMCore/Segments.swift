@@ -14,8 +14,7 @@ enum Segments {
         segment.initialize(to: SegmentHeader(magic: SegmentMagic.value, heap: heap.raw, next: heap.state.pointee.segments,
                                              freeMask: allSlices, dirtyMask: 0, usedSlices: 0, warmTails: 0))
         for slice in 0..<Geometry.slicesPerSegment {      // every slice its own page until pages are cut
-            let d = descriptor(segment, slice: slice)
-            d.pointee.first = UInt(bitPattern: d)
+            sliceTableEntry(segment, slice: slice).pointee = descriptor(segment, slice: slice)
         }
         Locks.segments.lock()
         heap.state.pointee.segments = segment
@@ -64,9 +63,7 @@ enum Segments {
         segment.pointee.usedSlices &+= slices
         if warm != 0 { segment.pointee.warmTails |= UInt64(1) &<< UInt64(first) }
         let page = descriptor(segment, slice: first)
-        for i in 1..<max(slices, 1) where i < slices {
-            descriptor(segment, slice: first &+ i).pointee.first = UInt(bitPattern: descriptor(segment, slice: first))
-        }
+        for i in 0..<slices { sliceTableEntry(segment, slice: first &+ i).pointee = page }
         let size = SizeClass.blockSize(classIndex)
         let start = RawPointer(segment) + (first &<< Geometry.sliceShift)
         let count = (slices &<< Geometry.sliceShift) / size
@@ -74,7 +71,6 @@ enum Segments {
         page.pointee.used = 0
         page.pointee.capacity = UInt32(count)
         page.pointee.owner = heap.address
-        page.pointee.first = UInt(bitPattern: page)
         page.pointee.blockSize = size
         page.pointee.start = start
         page.pointee.bumpNext = start
@@ -100,7 +96,7 @@ enum Segments {
         for i in 0..<slices {
             let d = descriptor(segment, slice: first &+ i)
             d.pointee.owner = 0
-            d.pointee.first = UInt(bitPattern: d)
+            sliceTableEntry(segment, slice: first &+ i).pointee = d
             d.pointee.sliceCount = 1
             d.pointee.freedAt = now
         }

@@ -53,7 +53,7 @@ enum Statistics {
         var slice = 1
         while slice < Geometry.slicesPerSegment {
             let page = descriptor(segment, slice: slice)
-            if page.pointee.owner != 0 && page.pointee.first == UInt(bitPattern: page) {
+            if sliceTableEntry(segment, slice: slice).pointee == page && page.pointee.owner != 0 {
                 total &+= Int(page.pointee.used) &* page.pointee.blockSize
                 slice &+= max(Int(page.pointee.sliceCount), 1)
             } else {
