@@ -6,30 +6,29 @@ import Testing
 struct MemoryReuseTests {
     @Test("a class with no free block borrows a free block of the next larger classes, and gives it back to that page; classes below 1 KiB and aligned requests never borrow")
     func borrowing() throws {
-        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "borrow"], preload: true)
-        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
-        #expect(result.standardOutput.contains("10 checks, 0 failures"), "\(result.standardOutput)")
+        try expectAllChecksPass("borrow", checks: 10)
     }
 
     @Test("a page cut from slices an earlier page wrote returns the memory past its bump pointer at the next purge, and keeps what it holds")
     func warmTails() throws {
-        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "warm-tails"], preload: true)
-        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
-        #expect(result.standardOutput.contains("24 checks, 0 failures"), "\(result.standardOutput)")
+        try expectAllChecksPass("warm-tails", checks: 24)
     }
 
     @Test("a page with no block left to give leaves its class queue; a free, local or remote, brings it back where the next search finds it first")
     func fullPages() throws {
-        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "full-pages"], preload: true)
-        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
-        #expect(result.standardOutput.contains("7 checks, 0 failures"), "\(result.standardOutput)")
+        try expectAllChecksPass("full-pages", checks: 7)
     }
 
     @Test("a large buffer served by a split of a cached mapping grows in place into the cached rest of that mapping, contents kept, and grows on past it")
     func largeGrowth() throws {
-        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), "large-growth"], preload: true)
+        try expectAllChecksPass("large-growth", checks: 18)
+    }
+
+    /// Runs one scenario of smm-check-reuse with SwiftMM preloaded: every one of its `checks` must pass.
+    private func expectAllChecksPass(_ scenario: String, checks: Int) throws {
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), scenario], preload: true)
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
-        #expect(result.standardOutput.contains("18 checks, 0 failures"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("\(checks) checks, 0 failures"), "\(result.standardOutput)")
     }
 
     @Test("the checks notice when SwiftMM is not loaded")
