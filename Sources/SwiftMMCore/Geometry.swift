@@ -2,9 +2,9 @@
 //
 // Memory comes from the OS in 4 MiB segments aligned to 4 MiB. A segment is cut into 64 slices of 64 KiB;
 // slice 0 holds the segment header, the slice table (the page that holds each slice) and one page descriptor per
-// slice. A page is a run of slices that holds
-// blocks of a single size class, with no header per block: small pages are one slice (blocks up to 8 KiB),
-// medium pages span several slices (blocks up to 256 KiB). Larger blocks come straight from mmap.
+// slice. A page is a run of slices that holds blocks of a single size class, with no header per block: small
+// pages are one slice (blocks up to 8 KiB), medium pages span several slices (blocks up to 256 KiB). Larger
+// blocks come straight from mmap.
 
 enum Geometry {
     static let segmentShift = 22
