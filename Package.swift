@@ -50,9 +50,10 @@ let package = Package(
                 .enableExperimentalFeature("Embedded"),
                 // Always optimised (also in debug builds), for size: the fast paths compile to the same instructions as
                 // with -O, the slow paths to as many within 0.5 % (callgrind), and the library's code, which the kernel
-                // maps whole into every process, shrinks from 116 to 85 KiB. No stack protector. Frame pointers in functions that call
-                // (Swift emits unwind tables for some functions only: debug mode walks its own frames by frame pointer); shrink-wrapping keeps
-                // the frame setup off the fast paths, which return without calling.
+                // maps whole into every process, shrinks from 116 to 85 KiB. No stack protector. Frame pointers in
+                // functions that call (Swift emits unwind tables for some functions only: debug mode walks its own
+                // frames by frame pointer); shrink-wrapping keeps the frame setup off the fast paths, which return
+                // without calling.
                 .unsafeFlags(["-Osize", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=non-leaf",
                                // valgrind 3.19 cannot read DWARF 5 and gives up on the whole process.
                                "-dwarf-version=4"]),

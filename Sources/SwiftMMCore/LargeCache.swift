@@ -79,8 +79,8 @@ enum LargeCache {
     }
 
     /// The bytes a block ending at `end`, a piece of `mapping`, may take over from the cached piece of the same
-    /// mapping that starts right there: `wanted` bytes, or the whole piece when less would be left, or what the
-    /// piece has when it is smaller. 0 when no such piece is cached.
+    /// mapping that starts right there: `wanted` bytes, or the whole piece when no more than a medium block's worth
+    /// (`Geometry.mediumMax`) would be left, or what the piece has when it is smaller. 0 when no such piece is cached.
     ///
     /// Without this, a buffer that a split served and that then grows step by step cannot grow in place (the
     /// cached rest of its mapping is in the way), so it moves on, and the rest, resident, stays in the cache
