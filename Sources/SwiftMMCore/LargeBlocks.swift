@@ -203,7 +203,7 @@ enum LargeBlocks {
         if mapSize > entry.mapSize {
             // The pieces may differ in huge-page advice, which splits a mapping in the kernel: advise the whole
             // block so that it is one mapping again (mremap moves or grows only within one).
-            if Options.hugePagesFrom > 0 && mapSize >= Options.hugePagesFrom { Platform.adviseHugePages(p, mapSize) }
+            adviseHugePages(p, mapSize, previous: 0)
             if mapSize >= newMap {
                 update(p, p, mapSize: mapSize, size: size, alignment: entry.alignment, mapping: entry.mapping)
                 return p
