@@ -25,11 +25,16 @@ enum FastPath {
         return SlowPath.allocate(size, heap)
     }
 
-    /// Pops the first block of the page's free list, if it has one.
+    /// Pops the first block of the page's free list, if it has one, and prefetches the block after it. A program
+    /// that frees many blocks leaves lists whose blocks are out of cache by the time they are handed out again;
+    /// reading the link of each popped block then stalled every malloc (most of `smm_malloc`'s time in perf of
+    /// python and churn). With the prefetch, that miss overlaps the program's work until the next malloc.
     @inline(__always)
     private static func takeBlock(_ page: PagePointer, _ heap: Heap) -> RawPointer? {
         guard let block = page.pointee.free else { return nil }
-        page.pointee.free = block.load(as: RawPointer?.self)
+        let next = block.load(as: RawPointer?.self)
+        page.pointee.free = next
+        swiftmm_shim_prefetch(next)
         page.pointee.used &+= 1
         heap.allocationCount &+= 1
         return block

@@ -29,7 +29,9 @@ enum SlowPath {
             Platform.setErrno(ENOMEM)
             return nil
         }
-        page.pointee.free = block.load(as: RawPointer?.self)
+        let next = block.load(as: RawPointer?.self)
+        page.pointee.free = next
+        swiftmm_shim_prefetch(next)         // as FastPath.takeBlock does
         page.pointee.used &+= 1
         heap.allocationCount &+= 1
         return block

@@ -47,6 +47,8 @@ static inline smm_live_anchor_t *swiftmm_shim_live_anchor(void) { return &smm_li
 
 static inline __attribute__((always_inline)) void *swiftmm_shim_heap(void) { return swiftmm_tls_heap; }
 static inline __attribute__((always_inline)) void swiftmm_shim_set_heap(void *h) { swiftmm_tls_heap = h; }
+/// Asks the CPU to bring the cache line at `p` in ahead of use (never faults, whatever `p` is).
+static inline __attribute__((always_inline)) void swiftmm_shim_prefetch(const void *p) { __builtin_prefetch(p, 1, 3); }
 static inline int swiftmm_shim_errno(void) { return errno; }
 static inline void swiftmm_shim_set_errno(int e) { errno = e; }
 static inline int swiftmm_shim_mremap_maymove(void) { return 1; /* MREMAP_MAYMOVE */ }
