@@ -47,6 +47,10 @@ struct Page: ~Copyable {
     /// The oldest block of `threadFree`'s list, written by the push that found the list empty, before that push
     /// queues the page for its owner. The owner then splices the list without walking it.
     var remoteTail: RawPointer?
+    /// Blocks in use when a purge last read the free list (after it returned any runs), and how many purges have
+    /// passed the page over since: ReturnedRuns.scan reads the list again only once enough blocks were freed.
+    var scanUsed: UInt32
+    var scanSkips: UInt32
 }
 
 /// The packing of `Page.threadFree`: a block address (below 2^47) and a block count above it.

@@ -83,6 +83,8 @@ enum Segments {
         page.pointee.threadFree.store(0, ordering: .relaxed)
         page.pointee.remoteTail = nil
         page.pointee.returnedRuns = nil
+        page.pointee.scanUsed = 0
+        page.pointee.scanSkips = ReturnedRuns.skipLimit       // never read: the first purge reads it
         return page
     }
 
@@ -118,7 +120,7 @@ enum Segments {
         let all = force || heap.state.pointee.dirtyBytes > Options.purgeThreshold
         let delay = Options.purgeDelayMilliseconds &* 1_000_000
         FreeBlockInteriors.decommit(heap)
-        ReturnedRuns.collect(heap)
+        ReturnedRuns.collect(heap, rereading: force)
         var spareKept = false
         var previous: SegmentPointer? = nil
         var s = heap.state.pointee.segments

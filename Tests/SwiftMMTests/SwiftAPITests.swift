@@ -242,6 +242,36 @@ struct SwiftAPITests {
         }
     }
 
+    @Test("a trim returns a run of free small blocks that one free completed after the previous trim")
+    func returnedRunCompletedByOneFree() throws {
+        // 16-byte blocks: find two OS pages filled by blocks of this test alone, free all their blocks but the first
+        // of the second page, trim (neither run covers a whole OS page past its first block), then free that one
+        // block and trim again: the run now covers the second page. A timed purge may pass over a page it read
+        // recently; a trim may not.
+        let size = 16
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let perPage = pageSize / size
+        let blocks = try (0..<(16 * perPage)).map { _ in try memory.allocate(byteCount: size) }.sorted { UInt(bitPattern: $0) < UInt(bitPattern: $1) }
+        var firstIndex: Int? = nil
+        for i in 0..<(blocks.count - 2 * perPage) where UInt(bitPattern: blocks[i]) % UInt(pageSize) == 0 {
+            if blocks[i + 2 * perPage - 1] - blocks[i] == (2 * perPage - 1) * size { firstIndex = i; break }
+        }
+        let first = try #require(firstIndex, "two OS pages hold only blocks of this test")
+        let region = Array(blocks[first..<(first + 2 * perPage)])
+        let joint = region[perPage]
+        let regionSet = Set(region)
+        let live = blocks.filter { !regionSet.contains($0) }
+        defer { live.forEach { memory.free($0) } }
+        for block in region { block.initializeMemory(as: UInt8.self, repeating: 0xC3, count: size) }
+        region.filter { $0 != joint }.forEach { memory.free($0) }
+        memory.collect()
+        let secondPage = region[0] + pageSize
+        #expect(try residency(secondPage, pageSize).resident == 1, "no run covers the second page yet")
+        memory.free(joint)
+        memory.collect()
+        #expect(try residency(secondPage, pageSize).resident == 0, "the run the last free completed is returned")
+    }
+
     /// The OS pages that the `length` bytes at `p` touch, and how many of them are resident (mincore).
     private func residency(_ p: UnsafeMutableRawPointer, _ length: Int) throws -> (resident: Int, spanned: Int) {
         let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
