@@ -6,7 +6,8 @@
 // blocks is read into a bitmap. Each run of consecutive free blocks that covers a whole OS page past the first
 // 16 bytes of its first block leaves the free list: that first block records the run (the next run, the block
 // count), the page keeps the list of its runs, and the OS pages inside the run go back to the OS. The blocks
-// left on the free list are threaded again in address order.
+// left on the free list are threaded again in address order. A page whose list a purge read is passed over by
+// the next few timed purges until an OS page's worth of its blocks were freed since (`skipLimit`).
 //
 // When the page's free list runs dry, the slow path threads the blocks of a run again, an OS page's worth at a
 // time, before any block never used: they fault back in as they are written (reading as zero; the contents of
