@@ -29,8 +29,9 @@ enum FastPath {
     /// that frees many blocks leaves lists whose blocks are out of cache by the time they are handed out again;
     /// reading the link of each popped block then stalled every malloc (most of `smm_malloc`'s time in perf of
     /// python and churn). With the prefetch, that miss overlaps the program's work until the next malloc.
+    /// (The slow path pops its block with it too.)
     @inline(__always)
-    private static func takeBlock(_ page: PagePointer, _ heap: Heap) -> RawPointer? {
+    static func takeBlock(_ page: PagePointer, _ heap: Heap) -> RawPointer? {
         guard let block = page.pointee.free else { return nil }
         let next = block.load(as: RawPointer?.self)
         page.pointee.free = next

@@ -73,7 +73,7 @@ enum ReturnedRuns {
             return 1
         }
         let handedOut = (bump - start) / size
-        let freeBlocks = Int(page.pointee.capacity) &- Int(page.pointee.used) &- (end - bump) / size &- returnedBlocks(page)
+        let freeBlocks = Int(page.pointee.capacity) &- Int(used) &- (end - bump) / size &- returnedBlocks(page)
         // Too few free blocks to cover an OS page past a run's header.
         if freeBlocks &* size < Geometry.osPageSize &+ 16 || handedOut > bitmapWords &* 64 { return 1 }
         let words = (handedOut &+ 63) &>> 6

@@ -25,15 +25,10 @@ enum SlowPath {
     /// block may be of a slightly larger class (see `pageToBorrowFrom`); aligned allocations need the class itself.
     static func allocate(_ heap: Heap, classIndex: Int, mayBorrow: Bool = false) -> RawPointer? {
         housekeeping(heap)
-        guard let page = pageWithFreeBlock(heap, classIndex, mayBorrow: mayBorrow), let block = page.pointee.free else {
+        guard let page = pageWithFreeBlock(heap, classIndex, mayBorrow: mayBorrow), let block = FastPath.takeBlock(page, heap) else {
             Platform.setErrno(ENOMEM)
             return nil
         }
-        let next = block.load(as: RawPointer?.self)
-        page.pointee.free = next
-        swiftmm_shim_prefetch(next)         // as FastPath.takeBlock does
-        page.pointee.used &+= 1
-        heap.allocationCount &+= 1
         return block
     }
 
