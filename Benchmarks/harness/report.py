@@ -9,16 +9,17 @@ def fmt(v, digits=2):
     return "—" if v is None else f"{v:.{digits}f}"
 
 
-def ratio_table(results, metric, show_spread=False):
-    """The table of one metric; with `show_spread`, a last column gives glibc's slowest ÷ fastest run."""
+def ratio_table(results, metric, spread_label=None):
+    """The table of one metric; with `spread_label`, a last column (so headed) gives glibc's highest ÷ lowest run."""
     allocs = results["allocators"]
     med = stats.medians(results, metric)
     rat = stats.paired_ratios(results, metric)
     vs_best = stats.versus_best_other(results, metric)
+    show_spread = spread_label is not None
     drift = stats.spread(results, metric) if show_spread else {}
     unit, scale = UNITS[metric]
     others = [a for a in allocs if a != "glibc"]
-    extra = " glibc slowest ÷ fastest |" if show_spread else ""
+    extra = f" {spread_label} |" if show_spread else ""
     lines = [f"| workload | glibc ({unit}) | " + " | ".join(others) + " | SwiftMM ÷ best other |" + extra,
              "|---" * (len(others) + 3 + (1 if show_spread else 0)) + "|"]
     for w in results["workloads"]:
@@ -133,9 +134,9 @@ def charts(results, rat_wall, rat_rss):
 
 def write(results):
     m = results["machine"]
-    wall_md, rat_wall, med_wall = ratio_table(results, "wall", show_spread=True)
+    wall_md, rat_wall, med_wall = ratio_table(results, "wall", spread_label="glibc slowest ÷ fastest")
     cpu_md, _, _ = ratio_table(results, "cpu")
-    rss_md, rat_rss, _ = ratio_table(results, "rss")
+    rss_md, rat_rss, _ = ratio_table(results, "rss", spread_label="glibc highest ÷ lowest")
     charts(results, rat_wall, rat_rss)
     about = "\n".join(f"| {w} | {e['group']} | {e['about']} |" for w, e in results["workloads"].items())
     failures = "\n".join(f"- {f}" for f in results.get("failures", [])) or "None."
@@ -174,6 +175,12 @@ and the goals' "single repetitions" range shows the same for the geometric means
 {cpu_md}
 
 ## Peak RSS
+
+Median peak RSS under glibc, then each allocator's paired ratio to glibc, as for time. The last column is
+glibc's highest peak of the workload divided by its lowest. A small program's peak varies from run to run
+with how much of libc's code the kernel happens to map and with its per-CPU RSS counters: by a quarter
+megabyte either way, which on `falseshare` (about 1.5 MB) moves its ratio, and the geometric mean, by a
+few points.
 
 ![peak RSS](bench/rss.svg)
 

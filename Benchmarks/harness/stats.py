@@ -77,7 +77,8 @@ def per_repetition_geomeans(results, metric, allocator, base="glibc"):
 
 
 def spread(results, metric, base="glibc"):
-    """{workload: slowest ÷ fastest run of base}: the machine's drift over the repetitions of one workload."""
+    """{workload: highest ÷ lowest run of base}: for time, the machine's drift over the repetitions of one
+    workload; for peak RSS, how much the same program's peak varies."""
     out = {}
     for w, entry in results["workloads"].items():
         vals = [_value(s, metric) for s in entry["samples"].get(base, [])]
