@@ -44,8 +44,10 @@ enum Allocator {
             let page = pageOf(address)
             guard page.pointee.owner != 0, let start = page.pointee.start else { return 0 }
             let size = page.pointee.blockSize
-            let block = start + ((p - start) / size) &* size
-            return size &- (p - block)
+            // The bytes from `p` to its block's end. 32-bit arithmetic: a page spans at most 2 MiB, and a 64-bit
+            // division costs several times more (Swift's arrays and strings ask on every allocation).
+            let offset = UInt32(truncatingIfNeeded: p - start)
+            return size &- Int(offset % UInt32(truncatingIfNeeded: size))
         }
         guard let entry = LargeBlocks.entry(p) else { return 0 }
         return entry.mapSize

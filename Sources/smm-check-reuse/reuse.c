@@ -113,7 +113,8 @@ static void check_warm_tails(void) {
 static void *free_block(void *block) { free(block); return NULL; }
 
 // A page with no block left to give leaves its class queue, so that searches for a free block stop walking it;
-// a free, local or from another thread, brings it back right behind the page in use, where the next search
+// a free, local or from another thread, brings it back: as the page in use when that one has nothing left to
+// give (the next malloc then takes the block without a search), else right behind it, where the next search
 // finds it first.
 static void check_full_pages(void) {
     // Three pages of 512-byte blocks, 128 to a 64 KiB page, all handed out: pages 1 and 2 are full, and page 3
@@ -128,14 +129,15 @@ static void check_full_pages(void) {
         separate = separate && ((uintptr_t)p[k * per_page + per_page - 1] & ~(uintptr_t)0xFFFF) == page_of[k];
     EXPECT(separate, "the 384 blocks do not fill three 64 KiB pages: the check proves nothing");
 
-    // One block freed in page 1, then one in page 2: the page freed into last comes first.
+    // One block freed in page 1, which replaces the dry page 3 as the page in use; then one in page 2, which
+    // goes right behind it.
     void *first = p[5], *second = p[per_page + 7];
     free(first);
     free(second);
     void *q = malloc(512);
-    EXPECT(q == second, "malloc gave %p, not %p, the block just freed in the second full page", q, second);
+    EXPECT(q == first, "malloc gave %p, not %p, the block freed in the first full page", q, first);
     void *r = malloc(512);
-    EXPECT(r == first, "malloc gave %p, not %p, the block freed in the first full page", r, first);
+    EXPECT(r == second, "malloc gave %p, not %p, the block freed in the second full page", r, second);
 
     // A block freed by another thread brings its page back too, once the owner collects it.
     void *remote = p[2 * per_page + 9];

@@ -14,7 +14,7 @@ struct MemoryReuseTests {
         try expectAllChecksPass("warm-tails", checks: 24)
     }
 
-    @Test("a page with no block left to give leaves its class queue; a free, local or remote, brings it back where the next search finds it first")
+    @Test("a page with no block left to give leaves its class queue; a free, local or remote, brings it back, as the page in use when that one has run dry, else where the next search finds it first")
     func fullPages() throws {
         try expectAllChecksPass("full-pages", checks: 7)
     }
