@@ -45,4 +45,23 @@ struct LibraryLayoutTests {
         #expect(!library.loadSegments.isEmpty && library.loadSegments.allSatisfy { $0.alignment == 65536 },
                 "segment alignments: \(library.loadSegments.map(\.alignment))")
     }
+
+    @Test("a program that allocates, reallocates and frees in several threads leaves the rest of the code unmapped")
+    func ordinaryProgramsMapOnlyTheHotCode() throws {
+        let library = try ElfFile(path: try BuildProducts.library)
+        let hotStart = try #require(library.section(".init")).address
+        let segment = try #require(library.loadSegments.first { $0.executable })
+        // Preloaded without the statistics option, which registers a report at exit (code no ordinary program runs).
+        let result = try ChildProcess.run([try BuildProducts.program("smm-check-layout")], preload: false,
+                                          environment: ["LD_PRELOAD": try BuildProducts.library])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        let line = try #require(result.standardOutput.split(separator: "\n").first { $0.hasPrefix("mapping ") })
+        let pages = Array(line.split(separator: " ").last ?? "")
+        let firstPage = segment.address & ~4095
+        let present = pages.indices.filter { pages[$0] == "#" }.map { firstPage + UInt64($0) * 4096 }
+        #expect(present.contains { $0 >= hotStart }, "no page of the hot code is present: \(line)")
+        for page in present where page < hotStart {
+            Issue.record("a page of the cold code is mapped (\(String(page, radix: 16))): \(library.symbols(in: page..<page + 4096)); run Tools/generate-hot-text")
+        }
+    }
 }

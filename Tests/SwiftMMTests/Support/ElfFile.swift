@@ -4,7 +4,7 @@ import Foundation
 /// tests of the library's layout read.
 struct ElfFile {
     struct Section { let name: String; let address: UInt64; let size: UInt64 }
-    struct LoadSegment { let address: UInt64; let alignment: UInt64 }
+    struct LoadSegment { let address: UInt64; let alignment: UInt64; let executable: Bool }
 
     let sections: [Section]
     let loadSegments: [LoadSegment]
@@ -35,7 +35,8 @@ struct ElfFile {
         for i in 0..<programHeaderCount {
             let header = programHeaders + i * 56
             if try read(header, UInt32.self) == 1 {     // PT_LOAD
-                segments.append(LoadSegment(address: try read(header + 16, UInt64.self), alignment: try read(header + 48, UInt64.self)))
+                segments.append(LoadSegment(address: try read(header + 16, UInt64.self), alignment: try read(header + 48, UInt64.self),
+                                            executable: try read(header + 4, UInt32.self) & 1 != 0))
             }
         }
         loadSegments = segments
@@ -64,4 +65,7 @@ struct ElfFile {
     }
 
     func section(_ name: String) -> Section? { sections.first { $0.name == name } }
+
+    /// Names of the symbols whose addresses lie in `range`.
+    func symbols(in range: Range<UInt64>) -> [String] { symbols.filter { range.contains($0.value) }.map(\.key).sorted() }
 }
