@@ -44,10 +44,7 @@ enum Allocator {
             let page = pageOf(address)
             guard page.pointee.owner != 0, let start = page.pointee.start else { return 0 }
             let size = page.pointee.blockSize
-            // The bytes from `p` to its block's end. 32-bit arithmetic: a page spans at most 2 MiB, and a 64-bit
-            // division costs several times more (Swift's arrays and strings ask on every allocation).
-            let offset = UInt32(truncatingIfNeeded: p - start)
-            return size &- Int(offset % UInt32(truncatingIfNeeded: size))
+            return size &- offsetInBlock(address, start: start, blockSize: size)     // the bytes from `p` to its block's end
         }
         guard let entry = LargeBlocks.entry(p) else { return 0 }
         return entry.mapSize

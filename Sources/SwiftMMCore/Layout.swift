@@ -98,6 +98,14 @@ func descriptor(_ segment: SegmentPointer, slice: Int) -> PagePointer {
         .assumingMemoryBound(to: Page.self)
 }
 
+/// How far `address` lies into its block, in a page whose blocks of `blockSize` bytes start at `start` (`address`
+/// lies at or past `start`, in the page; 0: the start of a block). 32-bit arithmetic: a page spans at most 2 MiB,
+/// and a 64-bit division costs several times more (`malloc_usable_size` and frees through the slow path ask).
+@inline(__always)
+func offsetInBlock(_ address: UInt, start: RawPointer, blockSize: Int) -> Int {
+    Int(UInt32(truncatingIfNeeded: address &- UInt(bitPattern: start)) % UInt32(truncatingIfNeeded: blockSize))
+}
+
 /// The page that holds address `p`, which lies in a SwiftMM segment: one load from the segment's slice table.
 @inline(__always)
 func pageOf(_ p: UInt) -> PagePointer {

@@ -195,12 +195,10 @@ enum SlowPath {
             return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")
         }
         let size = page.pointee.blockSize
-        // 32-bit arithmetic: a page spans at most 2 MiB, and a 64-bit division costs several times more.
-        let offset = UInt32(truncatingIfNeeded: p - start)
-        let misalignment = offset % UInt32(truncatingIfNeeded: size)
+        let misalignment = offsetInBlock(UInt(bitPattern: p), start: start, blockSize: size)
         var block = p
         if owner & PageFlag.aligned != 0 {
-            block = p - Int(misalignment)
+            block = p - misalignment
         } else if misalignment != 0 {
             return Diagnostics.invalidFree(p, reason: "a pointer inside a block, not its start")
         }

@@ -23,7 +23,7 @@ enum ExpectedLeaks {
             let page = pageOf(address)
             guard page.pointee.owner != 0, let start = page.pointee.start else { return nil }
             let size = page.pointee.blockSize
-            return UInt(bitPattern: start + ((p - start) / size) &* size)
+            return address &- UInt(bitPattern: offsetInBlock(address, start: start, blockSize: size))
         }
         return LargeBlocks.entry(p) == nil ? nil : address
     }

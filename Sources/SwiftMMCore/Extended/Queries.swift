@@ -14,8 +14,7 @@ enum Queries {
             guard owner != 0, let start = page.pointee.start, let end = page.pointee.bumpEnd,
                   p >= UInt(bitPattern: start), p < UInt(bitPattern: end) else { return finish(p, &info) }
             let size = page.pointee.blockSize
-            let offset = Int(p &- UInt(bitPattern: start))
-            info.base = start + (offset / size) &* size
+            info.base = RawPointer(bitPattern: p &- UInt(bitPattern: offsetInBlock(p, start: start, blockSize: size)))
             info.size = size
             info.tier = Int32(size <= Geometry.smallMax ? SMM_TIER_SMALL : SMM_TIER_MEDIUM)
             info.thread_id = Heap(RawPointer(bitPattern: owner & ~PageFlag.mask).unsafelyUnwrapped).state.pointee.threadID
@@ -66,7 +65,7 @@ enum Queries {
             let page = pageOf(p)
             guard page.pointee.owner != 0, let start = page.pointee.start else { return nil }
             let size = page.pointee.blockSize
-            info.base = start + (Int(p &- UInt(bitPattern: start)) / size) &* size
+            info.base = RawPointer(bitPattern: p &- UInt(bitPattern: offsetInBlock(p, start: start, blockSize: size)))
             info.size = size
         } else if let entry = largeContaining(p) {
             info.base = RawPointer(bitPattern: entry.address)

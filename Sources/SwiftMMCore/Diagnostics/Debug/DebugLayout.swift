@@ -202,7 +202,7 @@ enum DebugLookup {
             guard page.pointee.owner != 0, let start = page.pointee.start, let bump = page.pointee.bumpNext,
                   p >= start, p < bump else { return .invalid }
             let size = page.pointee.blockSize
-            let blockStart = UInt(bitPattern: start + ((p - start) / size) &* size)
+            let blockStart = address &- UInt(bitPattern: offsetInBlock(address, start: start, blockSize: size))
             if address &- blockStart >= headerSize {
                 let h = DebugLayout.header(of: address)
                 if isHeader(h, of: address), h.pointee.rawBlock >= blockStart, h.pointee.rawBlock <= UInt(bitPattern: h) {
