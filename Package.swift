@@ -97,6 +97,7 @@ let package = Package(
         .executableTarget(name: "smm-check-ext", path: "Sources/smm-check-ext", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .executableTarget(name: "smm-check-reuse", path: "Sources/smm-check-reuse", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .executableTarget(name: "smm-check-layout", path: "Sources/smm-check-layout", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
+        .executableTarget(name: "smm-check-growth", path: "Sources/smm-check-growth", cSettings: [.unsafeFlags(["-O1", "-fno-builtin"])]),
         .testTarget(
             name: "SMMAnalyzerTests",
             dependencies: ["SMMAnalyzer", "SwiftMM"],

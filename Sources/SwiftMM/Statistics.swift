@@ -6,7 +6,8 @@ public struct Statistics: Sendable, Equatable, Codable {
     public var frees: UInt64
     /// Bytes in live blocks (block sizes).
     public var bytesInUse: UInt64
-    /// The highest `bytesInUse` seen when the process mapped more memory or statistics were read.
+    /// The highest `bytesInUse` seen: whenever statistics are read, and sampled as the process grows (at least once
+    /// per eighth of its committed memory newly mapped), so a short peak between samples may be missed.
     public var peakBytesInUse: UInt64
     /// Address space mapped from the OS.
     public var reserved: UInt64

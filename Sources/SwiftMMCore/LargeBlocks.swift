@@ -137,7 +137,7 @@ enum LargeBlocks {
             return nil
         }
         if heap.isInitialized { heap.state.pointee.largeAllocations &+= 1 } else { Statistics.unownedLargeAllocations.add(1, ordering: .relaxed) }
-        Statistics.sampleGrowth()
+        Statistics.noteGrowth(actualMap)
         return block
     }
 
@@ -236,9 +236,10 @@ enum LargeBlocks {
 
     private static func update(_ old: RawPointer, _ new: RawPointer, mapSize: Int, size: Int, alignment: Int, mapping: UInt) {
         Locks.large.lock()
-        _ = LargeRegistry.remove(UInt(bitPattern: old))
+        let previousMapSize = LargeRegistry.remove(UInt(bitPattern: old))?.mapSize ?? mapSize
         _ = LargeRegistry.insert(LargeEntry(address: UInt(bitPattern: new), mapSize: mapSize, size: size, alignment: alignment, mapping: mapping))
         Locks.large.unlock()
+        if mapSize > previousMapSize { Statistics.noteGrowth(mapSize &- previousMapSize) }
     }
 
     private static func takeFollowingCached(_ p: RawPointer, _ entry: LargeEntry, wanted: Int) -> Int {

@@ -20,7 +20,7 @@ enum Segments {
         heap.state.pointee.segments = segment
         Locks.segments.unlock()
         setSegmentMapBit(UInt(bitPattern: raw), true)
-        Statistics.sampleGrowth()
+        Statistics.noteGrowth(Geometry.segmentSize)
         return segment
     }
 

@@ -72,9 +72,22 @@ enum Statistics {
         }
     }
 
-    /// Samples bytes in use when the process maps more memory, which is when a new peak can appear.
-    static func sampleGrowth() {
-        _ = collect()
+    /// Bytes of growth (new segments, large blocks) noted since bytes in use were last sampled.
+    static let growthSinceSample = Atomic<Int>(0)
+    /// The least growth between two samples.
+    static let leastGrowthBetweenSamples = 4 &<< 20
+
+    /// Notes that the process took `bytes` more memory (a new segment, a large block), which is when a new peak
+    /// in use can appear, and samples bytes in use once the growth since the last sample reaches an eighth of the
+    /// memory committed (and at least 4 MiB). The sample walks every page descriptor of every heap, so its cost
+    /// grows with the heap; spaced so, it costs the same per byte of growth at any heap size. (Sampled at every
+    /// large allocation and new segment, a 1 MiB malloc/free took 181 µs with 1 GB of small blocks live.)
+    static func noteGrowth(_ bytes: Int) {
+        let grown = growthSinceSample.add(bytes, ordering: .relaxed).newValue
+        let committed = OSCounters.committed.load(ordering: .relaxed)
+        guard grown >= max(leastGrowthBetweenSamples, committed &>> 3) else { return }
+        // One of the threads that crossed the mark samples; the others go on.
+        if growthSinceSample.compareExchange(expected: grown, desired: 0, ordering: .relaxed).exchanged { _ = collect() }
     }
 
     static func print(_ fd: Int32) {

@@ -45,7 +45,7 @@ typedef struct smm_stats {
     uint64_t allocations;      /**< calls that returned a block (malloc, calloc, realloc that moved, aligned...) */
     uint64_t frees;            /**< blocks freed */
     uint64_t bytes_in_use;     /**< bytes in live blocks (block sizes, not requested sizes) */
-    uint64_t peak_bytes_in_use;/**< highest bytes_in_use seen at a refill or large allocation */
+    uint64_t peak_bytes_in_use;/**< highest bytes_in_use seen: at each statistics query, and sampled as the process grows (at least once per eighth of its committed memory newly mapped) */
     uint64_t reserved;         /**< address space mapped from the OS */
     uint64_t committed;        /**< mapped memory not returned to the OS with madvise */
     uint64_t peak_committed;   /**< highest committed */
