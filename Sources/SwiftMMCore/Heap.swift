@@ -12,6 +12,8 @@ struct HeapState: ~Copyable {
     var initialized: UInt
     var threadID: Int
     var segments: SegmentPointer?
+    /// The heap's segments that have free slices, linked through `SegmentHeader.nextWithRoom` (Segments.swift).
+    var segmentsWithRoom: SegmentPointer?
     var slowTicks: UInt
     var lastPurge: UInt64
     /// Bytes of free slices in this heap's segments that are still committed.
@@ -178,7 +180,7 @@ enum Heaps {
         let emptyPage = Heap.emptyPage
         for i in 0..<Int(SMM_DIRECT_ENTRIES) { heap.setDirect(i, emptyPage) }
         heap.state.initialize(to: HeapState(
-            initialized: 1, threadID: 0, segments: nil, slowTicks: 0, lastPurge: 0, dirtyBytes: 0,
+            initialized: 1, threadID: 0, segments: nil, segmentsWithRoom: nil, slowTicks: 0, lastPurge: 0, dirtyBytes: 0,
             poolNext: nil, allNext: nil, largeAllocations: 0, largeFrees: 0, returnCursor: 0, remoteReady: Atomic<UInt>(0)))
         for c in 0..<Geometry.classCount { heap.queue(c).initialize(to: PageQueue(first: nil, last: nil)) }
         created.add(1, ordering: .relaxed)

@@ -75,6 +75,9 @@ struct SegmentHeader: ~Copyable {
     /// Bit i set: the page that starts at slice i was cut from free slices still committed, so memory past its
     /// bump pointer may still be resident from an earlier page; the next purge returns it (`Segments.purge`).
     var warmTails: UInt64
+    /// The next segment of the heap's list of segments with free slices (`HeapState.segmentsWithRoom`): a segment
+    /// is in that list exactly while its `freeMask` is not 0.
+    var nextWithRoom: SegmentPointer?
 }
 
 enum SegmentMagic { static let value: UInt = 0x5357_4946_544D_4D31 }

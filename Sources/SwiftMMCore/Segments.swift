@@ -12,7 +12,9 @@ enum Segments {
                                             name: .segment, committed: Geometry.sliceSize) else { return nil }
         let segment = raw.assumingMemoryBound(to: SegmentHeader.self)
         segment.initialize(to: SegmentHeader(magic: SegmentMagic.value, heap: heap.raw, next: heap.state.pointee.segments,
-                                             freeMask: allSlices, dirtyMask: 0, usedSlices: 0, warmTails: 0))
+                                             freeMask: allSlices, dirtyMask: 0, usedSlices: 0, warmTails: 0,
+                                             nextWithRoom: heap.state.pointee.segmentsWithRoom))
+        heap.state.pointee.segmentsWithRoom = segment
         for slice in 0..<Geometry.slicesPerSegment {      // every slice its own page until pages are cut
             sliceTableEntry(segment, slice: slice).pointee = descriptor(segment, slice: slice)
         }
@@ -35,30 +37,45 @@ enum Segments {
 
     /// Takes a page for size class `classIndex` from the heap's segments, mapping a new segment if needed.
     /// Free slices still committed (dirty) come first, in any segment: reusing them costs no page faults and
-    /// no new resident memory.
+    /// no new resident memory. Only segments with free slices are searched (`segmentsWithRoom`): walking the
+    /// full ones too made each new page cost time in proportion to the heap (4 KB blocks took 6.5 µs each to
+    /// allocate in a 4 GB heap, glibc 2.2 µs).
     static func allocatePage(_ heap: Heap, classIndex: Int) -> PagePointer? {
         let slices = SizeClass.pageSlices(classIndex)
         for pass in 0..<2 {
             let warmOnly = pass == 0
-            var s = heap.state.pointee.segments
+            var previous: SegmentPointer? = nil
+            var s = heap.state.pointee.segmentsWithRoom
             while let segment = s {
                 let free = segment.pointee.freeMask
                 let first = findRun(warmOnly ? free & segment.pointee.dirtyMask : free, slices)
-                if first >= 0 { return makePage(heap, segment, first: first, slices: slices, classIndex: classIndex) }
-                s = segment.pointee.next
+                if first >= 0 {
+                    return makePage(heap, segment, first: first, slices: slices, classIndex: classIndex, previousWithRoom: previous)
+                }
+                previous = segment
+                s = segment.pointee.nextWithRoom
             }
         }
-        guard let segment = create(for: heap) else { return nil }
-        return makePage(heap, segment, first: findRun(segment.pointee.freeMask, slices), slices: slices, classIndex: classIndex)
+        guard let segment = create(for: heap) else { return nil }      // now first in the list with room
+        return makePage(heap, segment, first: findRun(segment.pointee.freeMask, slices), slices: slices, classIndex: classIndex,
+                        previousWithRoom: nil)
     }
 
-    private static func makePage(_ heap: Heap, _ segment: SegmentPointer, first: Int, slices: Int, classIndex: Int) -> PagePointer {
+    /// Cuts a page from the segment's free slices; `previousWithRoom` is the segment before it in the heap's list
+    /// of segments with room (nil: it is first), which it leaves when no free slice is left.
+    private static func makePage(_ heap: Heap, _ segment: SegmentPointer, first: Int, slices: Int, classIndex: Int,
+                                 previousWithRoom: SegmentPointer?) -> PagePointer {
         let bits = ((slices == 64 ? ~UInt64(0) : (UInt64(1) &<< UInt64(slices)) &- 1)) &<< UInt64(first)
         let warm = segment.pointee.dirtyMask & bits
         let warmBytes = warm.nonzeroBitCount &<< Geometry.sliceShift
         heap.state.pointee.dirtyBytes &-= warmBytes
         Platform.recommit((slices &<< Geometry.sliceShift) &- warmBytes)
         segment.pointee.freeMask &= ~bits
+        if segment.pointee.freeMask == 0 {
+            let next = segment.pointee.nextWithRoom
+            if let previousWithRoom { previousWithRoom.pointee.nextWithRoom = next } else { heap.state.pointee.segmentsWithRoom = next }
+            segment.pointee.nextWithRoom = nil
+        }
         segment.pointee.dirtyMask &= ~bits
         segment.pointee.usedSlices &+= slices
         if warm != 0 { segment.pointee.warmTails |= UInt64(1) &<< UInt64(first) }
@@ -104,6 +121,10 @@ enum Segments {
         }
         page.pointee.free = nil
         page.pointee.used = 0
+        if segment.pointee.freeMask == 0 {           // full until now: it has room again
+            segment.pointee.nextWithRoom = heap.state.pointee.segmentsWithRoom
+            heap.state.pointee.segmentsWithRoom = segment
+        }
         segment.pointee.freeMask |= bits
         segment.pointee.dirtyMask |= bits
         segment.pointee.warmTails &= ~bits
@@ -191,6 +212,16 @@ enum Segments {
     /// Unlinks an empty, clean segment from its heap's list and unmaps it. Statistics walk the lists under
     /// the same lock, so they never read a segment that is going away.
     private static func release(_ segment: SegmentPointer, of heap: Heap, after previous: SegmentPointer?) {
+        // An empty segment has room: take it out of that list too (releases are rare, the walk is short).
+        if heap.state.pointee.segmentsWithRoom == segment {
+            heap.state.pointee.segmentsWithRoom = segment.pointee.nextWithRoom
+        } else {
+            var s = heap.state.pointee.segmentsWithRoom
+            while let withRoom = s {
+                if withRoom.pointee.nextWithRoom == segment { withRoom.pointee.nextWithRoom = segment.pointee.nextWithRoom; break }
+                s = withRoom.pointee.nextWithRoom
+            }
+        }
         Locks.segments.lock()
         if let previous { previous.pointee.next = segment.pointee.next } else { heap.state.pointee.segments = segment.pointee.next }
         setSegmentMapBit(UInt(bitPattern: segment), false)
