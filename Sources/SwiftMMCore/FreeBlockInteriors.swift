@@ -4,6 +4,11 @@
 // such classes return the whole OS pages they span, except the first, which holds the free-list link. The
 // block is marked in its second word so that later purges skip it; a block taken into use again faults its
 // pages back in as the program writes them (they read as zero, and block contents are undefined anyway).
+//
+// Allocation clears the mark (`unmark`). Frees push blocks at the head of their page's free list, so a list is
+// always blocks freed since the last purge followed by blocks that purge marked: each purge reads a page's list
+// only up to its first marked block. (Reading whole lists, with 200,000 free blocks of 16 KiB, took 18 % of a
+// program's time in purges.)
 enum FreeBlockInteriors {
     /// Classes whose blocks span at least one whole OS page past their first.
     static let minimumBlockSize = 2 &* Geometry.osPageSize
@@ -12,6 +17,13 @@ enum FreeBlockInteriors {
     /// program data is unlikely to match it by chance; a match only skips a decommit).
     @inline(__always)
     static func mark(_ block: RawPointer) -> UInt { UInt(bitPattern: block) ^ 0x5357_4D4D_4652_4545 }
+
+    /// Clears the mark of a block of `page` that is taken into use, so that it is not taken for marked when it is
+    /// freed again.
+    @inline(__always)
+    static func unmark(_ block: RawPointer, of page: PagePointer) {
+        if page.pointee.blockSize >= minimumBlockSize { block.storeBytes(of: 0, toByteOffset: 8, as: UInt.self) }
+    }
 
     /// Returns the interiors of the free blocks in the pages of `heap`'s large classes.
     static func decommit(_ heap: Heap) {
@@ -26,7 +38,7 @@ enum FreeBlockInteriors {
                     block = b.load(as: RawPointer?.self)
                     steps &+= 1
                     let marker = mark(b)
-                    if b.load(fromByteOffset: 8, as: UInt.self) == marker { continue }
+                    if b.load(fromByteOffset: 8, as: UInt.self) == marker { break }    // marked, as all after it
                     let start = UInt(bitPattern: b)            // past the OS page that holds the link and the mark
                     if let interior = Geometry.wholeOSPages(from: start &+ 16, to: start &+ size) {
                         Platform.discard(interior.start, interior.length)

@@ -29,6 +29,7 @@ enum SlowPath {
             Platform.setErrno(ENOMEM)
             return nil
         }
+        FreeBlockInteriors.unmark(block, of: page)
         return block
     }
 

@@ -110,6 +110,32 @@ static void check_warm_tails(void) {
     free(block);
 }
 
+// A free block of 8 KiB or more gives the OS pages inside it back at a purge, and is marked so that later purges
+// pass it over. A block taken into use again and freed again gives them back again, even when the program never
+// wrote the word that holds the mark.
+static void check_interiors_again(void) {
+    enum { size = 16384 };
+    unsigned char *block = malloc(size), *neighbour = malloc(size);    // the neighbour keeps the page in use
+    memset(block, 0x11, size);
+    memset(neighbour, 0x22, size);
+    uintptr_t interior = ((uintptr_t)block + os_page) & ~(os_page - 1);
+    uintptr_t end = ((uintptr_t)block + size) & ~(os_page - 1);
+    void (*collect)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "smm_collect");
+    EXPECT(collect != NULL, "smm_collect is not exported");
+    if (!collect) return;
+    free(block);
+    collect();
+    EXPECT(resident_pages(interior, end) == 0, "after the first purge %zu OS pages inside the free block are still resident", resident_pages(interior, end));
+    unsigned char *again = malloc(size);
+    EXPECT(again == block, "the block freed last is not handed out again (%p, %p): the check proves nothing", (void *)again, (void *)block);
+    memset(again + 16, 0x33, size - 16);      // all but the first two words, where the link and the mark were
+    EXPECT(resident_pages(interior, end) == (end - interior) / os_page, "the block in use is not resident again");
+    free(again);
+    collect();
+    EXPECT(resident_pages(interior, end) == 0, "after the second purge %zu OS pages inside the free block are still resident", resident_pages(interior, end));
+    free(neighbour);
+}
+
 static void *free_block(void *block) { free(block); return NULL; }
 
 // A page with no block left to give leaves its class queue, so that searches for a free block stop walking it;
@@ -208,7 +234,8 @@ int main(int argc, char **argv) {
     else if (strcmp(which, "warm-tails") == 0) check_warm_tails();
     else if (strcmp(which, "full-pages") == 0) check_full_pages();
     else if (strcmp(which, "large-growth") == 0) check_large_growth();
-    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth\n"); return 2; }
+    else if (strcmp(which, "interiors-again") == 0) check_interiors_again();
+    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth|interiors-again\n"); return 2; }
     for (int i = 0; i < failures && i < MAX_FAILURES; i++) printf("FAIL %s\n", messages[i]);
     printf("%d checks, %d failures\n", checks, failures);
     return failures > 99 ? 99 : failures;

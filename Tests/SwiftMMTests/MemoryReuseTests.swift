@@ -24,6 +24,11 @@ struct MemoryReuseTests {
         try expectAllChecksPass("large-growth", checks: 18)
     }
 
+    @Test("a free block of 16 KiB returns the pages inside it at a purge, and again after it was taken into use and freed again, although the program never wrote its mark")
+    func interiorsAgain() throws {
+        try expectAllChecksPass("interiors-again", checks: 5)
+    }
+
     /// Runs one scenario of smm-check-reuse with SwiftMM preloaded: every one of its `checks` must pass.
     private func expectAllChecksPass(_ scenario: String, checks: Int) throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), scenario], preload: true)
