@@ -16,6 +16,8 @@ struct HeapState: ~Copyable {
     var segmentsWithRoom: SegmentPointer?
     var slowTicks: UInt
     var lastPurge: UInt64
+    /// How long the last purge through `SlowPath.purgeIfDue` took (ns).
+    var lastPurgeCost: UInt64
     /// Bytes of free slices in this heap's segments that are still committed.
     var dirtyBytes: Int
     var poolNext: RawPointer?
@@ -180,7 +182,7 @@ enum Heaps {
         let emptyPage = Heap.emptyPage
         for i in 0..<Int(SMM_DIRECT_ENTRIES) { heap.setDirect(i, emptyPage) }
         heap.state.initialize(to: HeapState(
-            initialized: 1, threadID: 0, segments: nil, segmentsWithRoom: nil, slowTicks: 0, lastPurge: 0, dirtyBytes: 0,
+            initialized: 1, threadID: 0, segments: nil, segmentsWithRoom: nil, slowTicks: 0, lastPurge: 0, lastPurgeCost: 0, dirtyBytes: 0,
             poolNext: nil, allNext: nil, largeAllocations: 0, largeFrees: 0, returnCursor: 0, remoteReady: Atomic<UInt>(0)))
         for c in 0..<Geometry.classCount { heap.queue(c).initialize(to: PageQueue(first: nil, last: nil)) }
         created.add(1, ordering: .relaxed)
