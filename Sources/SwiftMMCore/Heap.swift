@@ -201,6 +201,7 @@ enum Heaps {
         ExtendedThreads.detach(heap)
         ForeignBlocks.flush(heap)
         SlowPath.collectRemoteFrees(heap)
+        SlowPath.releaseKeptEmptyPages(heap)
         Segments.purge(heap, now: Platform.nowNanoseconds(), force: true)
         if swiftmm_shim_heap() == heap.raw { swiftmm_shim_set_heap(Heap.empty.raw) }
         heap.state.pointee.threadID = 0

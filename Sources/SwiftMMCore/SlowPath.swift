@@ -183,6 +183,19 @@ enum SlowPath {
         purgeIfDue(heap)
     }
 
+    /// Gives back to their segments the pages that `pageEmptied` kept because they were their class's current page:
+    /// for a thread that exits. Its heap may wait in the pool for long, and each such page held an OS page or more
+    /// resident (500 threads that each used 10 classes left 29 MB resident after they exited).
+    static func releaseKeptEmptyPages(_ heap: Heap) {
+        for classIndex in 0..<Geometry.classCount {
+            let queue = heap.queue(classIndex)
+            guard let page = queue.pointee.first, page.pointee.used == 0 else { continue }
+            PageQueues.remove(queue, page)
+            PageQueues.syncDirect(heap, classIndex)
+            Segments.freePage(heap, page)
+        }
+    }
+
     /// Frees that FastPath could not finish: another thread's block, a page marked full or aligned,
     /// or a pointer that is not a live block. (The pointer comes first: the fast path calls with it still in its
     /// register.)

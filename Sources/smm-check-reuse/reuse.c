@@ -138,6 +138,30 @@ static void check_interiors_again(void) {
 
 static void *free_block(void *block) { free(block); return NULL; }
 
+enum { exiting_classes = 10 };
+static void *exiting_blocks[exiting_classes];
+
+static void *use_classes_and_exit(void *unused) {
+    for (int i = 0; i < exiting_classes; i++) {
+        exiting_blocks[i] = malloc(100 + 50 * (size_t)i);     // ten size classes
+        memset(exiting_blocks[i], 0x44, 100);
+    }
+    for (int i = 0; i < exiting_classes; i++) free(exiting_blocks[i]);
+    return unused;
+}
+
+// A thread that exits gives back the memory of its pages, those that were its classes' current pages too (which a
+// running thread keeps for its next allocations): its heap may wait in the pool for long.
+static void check_thread_exit(void) {
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, use_classes_and_exit, NULL) != 0) { EXPECT(0, "pthread_create failed"); return; }
+    pthread_join(thread, NULL);
+    for (int i = 0; i < exiting_classes; i++) {
+        uintptr_t page = (uintptr_t)exiting_blocks[i] & ~(os_page - 1);
+        EXPECT(resident_pages(page, page + os_page) == 0, "the OS page of the exited thread's block of %zu bytes is still resident", 100 + 50 * (size_t)i);
+    }
+}
+
 // A page with no block left to give leaves its class queue, so that searches for a free block stop walking it;
 // a free, local or from another thread, brings it back: as the page in use when that one has nothing left to
 // give (the next malloc then takes the block without a search), else right behind it, where the next search
@@ -235,7 +259,8 @@ int main(int argc, char **argv) {
     else if (strcmp(which, "full-pages") == 0) check_full_pages();
     else if (strcmp(which, "large-growth") == 0) check_large_growth();
     else if (strcmp(which, "interiors-again") == 0) check_interiors_again();
-    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth|interiors-again\n"); return 2; }
+    else if (strcmp(which, "thread-exit") == 0) check_thread_exit();
+    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth|interiors-again|thread-exit\n"); return 2; }
     for (int i = 0; i < failures && i < MAX_FAILURES; i++) printf("FAIL %s\n", messages[i]);
     printf("%d checks, %d failures\n", checks, failures);
     return failures > 99 ? 99 : failures;

@@ -29,6 +29,11 @@ struct MemoryReuseTests {
         try expectAllChecksPass("interiors-again", checks: 5)
     }
 
+    @Test("a thread that exits returns the memory of its pages to the OS, its classes' current pages too")
+    func threadExit() throws {
+        try expectAllChecksPass("thread-exit", checks: 10)
+    }
+
     /// Runs one scenario of smm-check-reuse with SwiftMM preloaded: every one of its `checks` must pass.
     private func expectAllChecksPass(_ scenario: String, checks: Int) throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), scenario], preload: true)
