@@ -60,7 +60,7 @@ let package = Package(
                 // functions that call (Swift emits unwind tables for some functions only: debug mode walks its own
                 // frames by frame pointer); shrink-wrapping keeps the frame setup off the fast paths, which return
                 // without calling.
-                .unsafeFlags(["-Osize", "-wmo", "-Xfrontend", "-disable-stack-protector", "-Xfrontend", "-function-sections", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=non-leaf",
+                .unsafeFlags(["-Osize", "-wmo", "-enforce-exclusivity=unchecked", "-Xfrontend", "-disable-stack-protector", "-Xfrontend", "-function-sections", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=non-leaf",
                                // valgrind 3.19 cannot read DWARF 5 and gives up on the whole process.
                                "-dwarf-version=4"]),
             ],

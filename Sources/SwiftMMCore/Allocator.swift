@@ -67,6 +67,7 @@ enum Allocator {
             free(p)
             return q
         }
+        if LargeBlocks.resizeWithinMapping(p, size) { return p }
         guard let entry = LargeBlocks.entry(p) else {
             notOwned(p, keepContents)
             Platform.setErrno(ENOMEM)

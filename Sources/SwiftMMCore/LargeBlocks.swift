@@ -28,13 +28,41 @@ enum LargeRegistry {
     }
 
     static func find(_ address: UInt) -> LargeEntry? {
+        guard let table, let i = index(address) else { return nil }
+        return table[i]
+    }
+
+    /// The slot of the block at `address`, if it is registered.
+    private static func index(_ address: UInt) -> Int? {
         guard let table else { return nil }
         var i = slot(address)
         while table[i].address != 0 {
-            if table[i].address == address { return table[i] }
+            if table[i].address == address { return i }
             i = (i &+ 1) & (capacity &- 1)
         }
         return nil
+    }
+
+    /// Lets `change` update the entry of the block at `address` in its slot (its address and map size must stay);
+    /// false when no block is registered there or `change` declines.
+    static func resize(_ address: UInt, _ change: (inout LargeEntry) -> Bool) -> Bool {
+        guard let table, let i = index(address) else { return false }
+        return change(&table[i])
+    }
+
+    /// Replaces the entry of the block at `address` with `entry`, which may be at another address; returns the
+    /// entry replaced. A block that stays where it is keeps its slot (a buffer that realloc grows within its mapping
+    /// costs one lookup, not a removal and an insertion).
+    static func replace(_ address: UInt, with entry: LargeEntry) -> LargeEntry? {
+        guard entry.address == address, let table, let i = index(address) else {
+            let removed = remove(address)
+            _ = insert(entry)
+            return removed
+        }
+        let replaced = table[i]
+        table[i] = entry
+        bytes &+= entry.mapSize &- replaced.mapSize
+        return replaced
     }
 
     static func insert(_ entry: LargeEntry) -> Bool {
@@ -177,6 +205,21 @@ enum LargeBlocks {
         return LargeRegistry.find(UInt(bitPattern: p))
     }
 
+    /// Resizes the large block at `p` in place when its mapping holds `size` bytes and is less than twice too big,
+    /// with one lookup under the lock; false when it needs more (`reallocate`) or is not a large block. A buffer that
+    /// realloc grows a little at a time mostly stays within its mapping (realloc from 256 KiB to 4 MB in 16-byte
+    /// steps, 20 times: 372 M instructions with the lookup, the removal and the insertion `reallocate` makes, 256 M now).
+    static func resizeWithinMapping(_ p: RawPointer, _ size: Int) -> Bool {
+        guard let newMap = pageRound(max(size, 1)) else { return false }
+        Locks.large.lock()
+        defer { Locks.large.unlock() }
+        return LargeRegistry.resize(UInt(bitPattern: p)) { entry in
+            guard newMap <= entry.mapSize && newMap > entry.mapSize / 2 else { return false }
+            entry.size = size
+            return true
+        }
+    }
+
     /// Resizes a large block: in place when the new size fits the mapping or mremap can extend it, else
     /// mremap moves the pages (page-table entries, not data: the pages already touched are reused). A block
     /// that becomes small moves to the small or medium tier. Without `keepContents` (reget) nothing is copied.
@@ -236,9 +279,10 @@ enum LargeBlocks {
 
     private static func update(_ old: RawPointer, _ new: RawPointer, mapSize: Int, size: Int, alignment: Int, mapping: UInt) {
         Locks.large.lock()
-        let previousMapSize = LargeRegistry.remove(UInt(bitPattern: old))?.mapSize ?? mapSize
-        _ = LargeRegistry.insert(LargeEntry(address: UInt(bitPattern: new), mapSize: mapSize, size: size, alignment: alignment, mapping: mapping))
+        let replaced = LargeRegistry.replace(UInt(bitPattern: old), with: LargeEntry(address: UInt(bitPattern: new), mapSize: mapSize, size: size,
+                                                                                       alignment: alignment, mapping: mapping))
         Locks.large.unlock()
+        let previousMapSize = replaced?.mapSize ?? mapSize
         if mapSize > previousMapSize { Statistics.noteGrowth(mapSize &- previousMapSize) }
     }
 
