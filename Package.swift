@@ -59,7 +59,8 @@ let package = Package(
                 // (of which a process maps 28, see hot-text.ld above). No stack protector. Frame pointers in
                 // functions that call (Swift emits unwind tables for some functions only: debug mode walks its own
                 // frames by frame pointer); shrink-wrapping keeps the frame setup off the fast paths, which return
-                // without calling.
+                // without calling. No dynamic exclusivity checks: the globals are guarded by locks or owned by one thread,
+                // and the checks were calls to swift_beginAccess on the slow paths (three per slow malloc).
                 .unsafeFlags(["-Osize", "-wmo", "-enforce-exclusivity=unchecked", "-Xfrontend", "-disable-stack-protector", "-Xfrontend", "-function-sections", "-Xcc", "-Xclang", "-Xcc", "-mframe-pointer=non-leaf",
                                // valgrind 3.19 cannot read DWARF 5 and gives up on the whole process.
                                "-dwarf-version=4"]),
