@@ -71,11 +71,7 @@ enum Segments {
         heap.state.pointee.dirtyBytes &-= warmBytes
         Platform.recommit((slices &<< Geometry.sliceShift) &- warmBytes)
         segment.pointee.freeMask &= ~bits
-        if segment.pointee.freeMask == 0 {
-            let next = segment.pointee.nextWithRoom
-            if let previousWithRoom { previousWithRoom.pointee.nextWithRoom = next } else { heap.state.pointee.segmentsWithRoom = next }
-            segment.pointee.nextWithRoom = nil
-        }
+        if segment.pointee.freeMask == 0 { leaveRoomList(heap, segment, after: previousWithRoom) }
         segment.pointee.dirtyMask &= ~bits
         segment.pointee.usedSlices &+= slices
         if warm != 0 { segment.pointee.warmTails |= UInt64(1) &<< UInt64(first) }
@@ -209,19 +205,25 @@ enum Segments {
         }
     }
 
+    /// Takes `segment` out of the heap's list of segments with room; `previous` is the segment before it there (nil:
+    /// it is first).
+    private static func leaveRoomList(_ heap: Heap, _ segment: SegmentPointer, after previous: SegmentPointer?) {
+        let next = segment.pointee.nextWithRoom
+        if let previous { previous.pointee.nextWithRoom = next } else { heap.state.pointee.segmentsWithRoom = next }
+        segment.pointee.nextWithRoom = nil
+    }
+
     /// Unlinks an empty, clean segment from its heap's list and unmaps it. Statistics walk the lists under
     /// the same lock, so they never read a segment that is going away.
     private static func release(_ segment: SegmentPointer, of heap: Heap, after previous: SegmentPointer?) {
-        // An empty segment has room: take it out of that list too (releases are rare, the walk is short).
-        if heap.state.pointee.segmentsWithRoom == segment {
-            heap.state.pointee.segmentsWithRoom = segment.pointee.nextWithRoom
-        } else {
-            var s = heap.state.pointee.segmentsWithRoom
-            while let withRoom = s {
-                if withRoom.pointee.nextWithRoom == segment { withRoom.pointee.nextWithRoom = segment.pointee.nextWithRoom; break }
-                s = withRoom.pointee.nextWithRoom
-            }
+        // An empty segment has room: it leaves that list too (releases are rare, the walk for the one before it short).
+        var before: SegmentPointer? = nil
+        var s = heap.state.pointee.segmentsWithRoom
+        while let withRoom = s, withRoom != segment {
+            before = withRoom
+            s = withRoom.pointee.nextWithRoom
         }
+        leaveRoomList(heap, segment, after: before)
         Locks.segments.lock()
         if let previous { previous.pointee.next = segment.pointee.next } else { heap.state.pointee.segments = segment.pointee.next }
         setSegmentMapBit(UInt(bitPattern: segment), false)
