@@ -4,8 +4,10 @@ import Synchronization
 import SwiftMM
 
 /// The extended API (issue 6) through the SwiftMM module, in this test process: libswiftmm.so is loaded beside
-/// the test binary and serves the smm_* calls with its own heap.
-@Suite("Extended API (Swift)")
+/// the test binary and serves the smm_* calls with its own heap. One test at a time: the JIT test checks that
+/// nothing of SwiftMM's is registered at its code's address once its heap is cleared, and the page-range test or
+/// another JIT case running meanwhile could be given that address again (a CI run saw read-write rights there).
+@Suite("Extended API (Swift)", .serialized)
 struct ExtendedAPITests {
     let memory: Memory
 
