@@ -176,9 +176,7 @@ enum SlowPath {
         let classIndex = Int(page.pointee.classIndex)
         let queue = heap.queue(classIndex)
         if page.pointee.sliceCount == 1 && queue.pointee.first == page { return }
-        PageQueues.remove(queue, page)
-        PageQueues.syncDirect(heap, classIndex)
-        Segments.freePage(heap, page)
+        release(heap, page, from: queue, classIndex: classIndex)
         // A program that frees much and then allocates little still gets its memory back.
         purgeIfDue(heap)
     }
@@ -190,10 +188,15 @@ enum SlowPath {
         for classIndex in 0..<Geometry.classCount {
             let queue = heap.queue(classIndex)
             guard let page = queue.pointee.first, page.pointee.used == 0 else { continue }
-            PageQueues.remove(queue, page)
-            PageQueues.syncDirect(heap, classIndex)
-            Segments.freePage(heap, page)
+            release(heap, page, from: queue, classIndex: classIndex)
         }
+    }
+
+    /// Takes an empty page out of its class queue (the direct table follows) and gives it back to its segment.
+    private static func release(_ heap: Heap, _ page: PagePointer, from queue: UnsafeMutablePointer<PageQueue>, classIndex: Int) {
+        PageQueues.remove(queue, page)
+        PageQueues.syncDirect(heap, classIndex)
+        Segments.freePage(heap, page)
     }
 
     /// Frees that FastPath could not finish: another thread's block, a page marked full or aligned,

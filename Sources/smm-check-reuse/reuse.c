@@ -36,6 +36,13 @@ static size_t resident_pages(uintptr_t start, uintptr_t end) {
     return resident;
 }
 
+// Runs a purge now (smm_collect); false when SwiftMM does not export it.
+static int purge_now(void) {
+    void (*collect)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "smm_collect");
+    if (collect) collect();
+    return collect != NULL;
+}
+
 // A request may take a free block of the next two larger classes instead of making its own class grow.
 static void check_borrowing(void) {
     // Class 1792: eight blocks, the last four freed (the page's free list then starts at p[7]).
@@ -95,8 +102,7 @@ static void check_warm_tails(void) {
     uintptr_t end = slice + 65536;
     size_t before = resident_pages(tail, end);
     EXPECT(before != (size_t)-1 && before >= 8, "the new page's slice was not written before (%zu OS pages resident past the block): the check proves nothing", before);
-    void (*collect)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "smm_collect");
-    if (collect) collect();
+    purge_now();
     EXPECT(resident_pages(tail, end) == 0, "after a purge %zu OS pages past the bump pointer are still resident", resident_pages(tail, end));
     EXPECT(resident_pages(slice, tail) == (tail - slice) / os_page, "the OS pages in use stay resident");
     int intact = 1;
@@ -120,18 +126,17 @@ static void check_interiors_again(void) {
     memset(neighbour, 0x22, size);
     uintptr_t interior = ((uintptr_t)block + os_page) & ~(os_page - 1);
     uintptr_t end = ((uintptr_t)block + size) & ~(os_page - 1);
-    void (*collect)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "smm_collect");
-    EXPECT(collect != NULL, "smm_collect is not exported");
-    if (!collect) return;
     free(block);
-    collect();
+    int purged = purge_now();
+    EXPECT(purged, "smm_collect is not exported");
+    if (!purged) return;
     EXPECT(resident_pages(interior, end) == 0, "after the first purge %zu OS pages inside the free block are still resident", resident_pages(interior, end));
     unsigned char *again = malloc(size);
     EXPECT(again == block, "the block freed last is not handed out again (%p, %p): the check proves nothing", (void *)again, (void *)block);
     memset(again + 16, 0x33, size - 16);      // all but the first two words, where the link and the mark were
     EXPECT(resident_pages(interior, end) == (end - interior) / os_page, "the block in use is not resident again");
     free(again);
-    collect();
+    purge_now();
     EXPECT(resident_pages(interior, end) == 0, "after the second purge %zu OS pages inside the free block are still resident", resident_pages(interior, end));
     free(neighbour);
 }
