@@ -20,8 +20,7 @@ enum FastPath {
     static func allocateMediumOrSlow(_ size: Int, _ heap: Heap) -> RawPointer? {
         if UInt(bitPattern: size) > UInt(Geometry.directMax) && UInt(bitPattern: size) <= UInt(Geometry.mediumMax),
            let page = heap.queue(SizeClass.index(size)).pointee.first, let block = takeBlock(page, heap) {
-            FreeBlockInteriors.unmark(block, of: page)
-            return block
+            return FreeBlockInteriors.unmarked(block, of: page)
         }
         return SlowPath.allocate(size, heap)
     }

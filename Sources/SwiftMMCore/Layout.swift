@@ -49,6 +49,7 @@ struct Page: ~Copyable {
     var remoteTail: RawPointer?
     /// Blocks in use when a purge last read the free list (after it returned any runs), and how many purges have
     /// passed the page over since: ReturnedRuns.scan reads the list again only once enough blocks were freed.
+    /// (Pages of blocks of 8 KiB and more keep `interiorBytesReturned` in `scanUsed`: FreeBlockInteriors.swift.)
     var scanUsed: UInt32
     var scanSkips: UInt32
 }

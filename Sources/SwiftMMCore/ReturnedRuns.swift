@@ -5,7 +5,8 @@
 // though much of it is free blocks side by side. At each purge, the free list of a small page with enough free
 // blocks is read into a bitmap. Each run of consecutive free blocks that covers a whole OS page past the first
 // 16 bytes of its first block leaves the free list: that first block records the run (the next run, the block
-// count), the page keeps the list of its runs, and the OS pages inside the run go back to the OS. The blocks
+// count), the page keeps the list of its runs, and the OS pages inside the run go back to the OS (and leave the
+// committed figure until they are taken back, or the page is freed and its slices are counted whole). The blocks
 // left on the free list are threaded again in address order. A page whose list a purge read is passed over by
 // the next few timed purges until an OS page's worth of its blocks were freed since (`skipLimit`).
 //
@@ -104,7 +105,7 @@ enum ReturnedRuns {
                 runStart.storeBytes(of: page.pointee.returnedRuns, as: RawPointer?.self)
                 runStart.storeBytes(of: count, toByteOffset: countOffset, as: Int.self)
                 page.pointee.returnedRuns = runStart
-                Platform.discard(inside.start, inside.length)
+                Platform.decommit(inside.start, inside.length)
                 return
             }
             for i in 0..<count {                 // blocks that stay on the free list, in address order
@@ -153,14 +154,18 @@ enum ReturnedRuns {
         // A count that a stray write damaged never reaches past the blocks handed out.
         let count = max(1, min(run.load(fromByteOffset: countOffset, as: Int.self), (bump - run) / size))
         let taken = min(count, max(1, Geometry.osPageSize / size))
+        var stillReturned = 0                    // the OS pages inside what is left of the run
         if taken < count {
             let rest = run + taken &* size
             rest.storeBytes(of: next, as: RawPointer?.self)
             rest.storeBytes(of: count &- taken, toByteOffset: countOffset, as: Int.self)
             page.pointee.returnedRuns = rest
+            stillReturned = interior(rest, (count &- taken) &* size)?.length ?? 0
         } else {
             page.pointee.returnedRuns = next
         }
+        let takenBack = (interior(run, count &* size)?.length ?? 0) &- stillReturned
+        if takenBack > 0 { Platform.recommit(takenBack) }
         SlowPath.thread(run, count: taken, size: size)
         page.pointee.free = run
         return true
@@ -181,6 +186,13 @@ enum ReturnedRuns {
     static func returnedBlocks(_ page: PagePointer) -> Int {
         var total = 0
         forEach(page) { _, count in total &+= count }
+        return total
+    }
+
+    /// Bytes of the OS pages the page's runs gave back (not counted as committed while they are returned).
+    static func returnedBytes(_ page: PagePointer) -> Int {
+        var total = 0
+        forEach(page) { run, count in total &+= interior(run, count &* page.pointee.blockSize)?.length ?? 0 }
         return total
     }
 }

@@ -107,6 +107,11 @@ enum Segments {
         let slices = Int(page.pointee.sliceCount)
         let first = (Int(bitPattern: UInt(bitPattern: page)) &- Int(bitPattern: UInt(bitPattern: segment)) &- Geometry.pageTableOffset) &>> Geometry.pageStrideShift
         let bits = ((UInt64(1) &<< UInt64(slices)) &- 1) &<< UInt64(first)
+        // Its slices now count as committed whole until a purge decommits them: the OS pages its free blocks gave
+        // back (read before `freedAt` overwrites the page's list of runs) count again.
+        let returned = page.pointee.blockSize >= FreeBlockInteriors.minimumBlockSize
+            ? Int(page.pointee.interiorBytesReturned) : ReturnedRuns.returnedBytes(page)
+        if returned > 0 { Platform.recommit(returned) }
         let now = Platform.nowNanoseconds()
         for i in 0..<slices {
             let d = descriptor(segment, slice: first &+ i)

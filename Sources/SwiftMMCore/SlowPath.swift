@@ -29,8 +29,7 @@ enum SlowPath {
             Platform.setErrno(ENOMEM)
             return nil
         }
-        FreeBlockInteriors.unmark(block, of: page)
-        return block
+        return FreeBlockInteriors.unmarked(block, of: page)
     }
 
     /// Collects frees from other threads, and now and then returns free memory to the OS.
@@ -153,6 +152,7 @@ enum SlowPath {
         let available = (end - next) / size
         let count = min(available, max(1, Geometry.osPageSize / size))
         thread(next, count: count, size: size)
+        FreeBlockInteriors.clearStaleMarks(next, count: count, size: size)
         page.pointee.free = next
         page.pointee.bumpNext = next + count &* size
         return true

@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../SwiftMMShim/include/swiftmm.h"     /* smm_stats only: the functions are looked up with dlsym */
+
 enum { MAX_FAILURES = 16 };
 static int failures = 0;
 static int checks = 0;
@@ -141,6 +143,133 @@ static void check_interiors_again(void) {
     free(neighbour);
 }
 
+/// The committed figure of smm_get_stats (looked up with dlsym: this program does not link SwiftMM).
+static uint64_t committed_bytes(void) {
+    void (*get)(smm_stats *) = (void (*)(smm_stats *))dlsym(RTLD_DEFAULT, "smm_get_stats");
+    smm_stats s = { 0 };
+    if (get) get(&s);
+    return s.committed;
+}
+
+/// A set of OS pages, and how many of them are resident.
+enum { MAX_PAGES = 256 };
+typedef struct { uintptr_t page[MAX_PAGES]; size_t count; } page_set;
+
+static void add_pages(page_set *set, const void *p, size_t n) {
+    for (uintptr_t a = (uintptr_t)p & ~(os_page - 1); a < (uintptr_t)p + n; a += os_page) {
+        size_t i = 0;
+        while (i < set->count && set->page[i] != a) i++;
+        if (i == set->count && set->count < MAX_PAGES) set->page[set->count++] = a;
+    }
+}
+
+static size_t resident_in(const page_set *set) {
+    size_t total = 0;
+    for (size_t i = 0; i < set->count; i++) total += resident_pages(set->page[i], set->page[i] + os_page);
+    return total;
+}
+
+// Runs of free 96-byte blocks: 2046 blocks (three 64 KiB pages' worth), every block but each 128th freed, then a
+// purge, which returns the OS pages inside the runs. `freed` gets the OS pages of the freed blocks; the blocks
+// still in use stay in `p`, the others are NULL.
+enum { RUN_BLOCK = 96, RUN_BLOCKS = 2046, KEEP_EVERY = 128 };
+static void make_runs(void **p, page_set *freed) {
+    for (int i = 0; i < RUN_BLOCKS; i++) { p[i] = malloc(RUN_BLOCK); memset(p[i], 0x44, RUN_BLOCK); }
+    freed->count = 0;
+    for (int i = 0; i < RUN_BLOCKS; i++) {
+        if (i % KEEP_EVERY == 0) continue;
+        add_pages(freed, p[i], RUN_BLOCK);
+        free(p[i]);
+        p[i] = NULL;
+    }
+}
+
+// The committed figure (smm_get_stats) leaves out the OS pages that free blocks inside pages in use give back at a
+// purge, runs of small blocks and the interiors of blocks of 8 KiB and more alike: it moves by exactly the memory
+// that leaves and comes back. Taken into use again, they count again; so do those of a page that is freed, whose
+// slices then count whole until a purge decommits them (else a purge would take them off twice).
+static void check_committed_figures(void) {
+    if (!purge_now()) { EXPECT(0, "smm_collect is not exported"); return; }
+    uint64_t baseline = committed_bytes();
+    static void *p[RUN_BLOCKS];
+    page_set freed;
+
+    // Runs returned, then taken back by allocations of the same size.
+    make_runs(p, &freed);
+    size_t resident_before = resident_in(&freed);
+    uint64_t before = committed_bytes();
+    purge_now();
+    size_t returned = resident_before - resident_in(&freed);
+    uint64_t after = committed_bytes();
+    EXPECT(returned >= 16, "the purge returned only %zu OS pages of the runs: the check proves nothing", returned);
+    EXPECT(before - after == returned * os_page, "committed fell by %llu bytes while %zu OS pages were returned",
+           (unsigned long long)(before - after), returned);
+    size_t resident_returned = resident_in(&freed);
+    for (int i = 0; i < RUN_BLOCKS; i++) if (!p[i]) { p[i] = malloc(RUN_BLOCK); memset(p[i], 0x55, RUN_BLOCK); }
+    size_t back = resident_in(&freed) - resident_returned;
+    EXPECT(back > 0, "no returned OS page came back");
+    EXPECT(committed_bytes() - after == back * os_page, "committed rose by %llu bytes while %zu OS pages came back",
+           (unsigned long long)(committed_bytes() - after), back);
+    for (int i = 0; i < RUN_BLOCKS; i++) free(p[i]);
+
+    // Runs returned, then their pages freed: the slices count whole, and the next purge decommits them once.
+    make_runs(p, &freed);
+    purge_now();
+    for (int i = 0; i < RUN_BLOCKS; i++) free(p[i]);
+    purge_now();
+    uint64_t emptied = committed_bytes();
+    EXPECT(emptied >= baseline && emptied <= baseline + 65536,
+           "after the pages were freed and purged, committed is %lld bytes off the %llu it started at (one kept page at most)",
+           (long long)(emptied - baseline), (unsigned long long)baseline);
+
+    // Interiors of free 20 KiB blocks: two of four freed (their neighbours keep the page in use), then taken back.
+    // (Their pages span two slices: an empty one goes back to its segment at once, never kept as its class's page.)
+    enum { big = 20480 };
+    uint64_t without_big = committed_bytes();
+    unsigned char *b[4];
+    for (int i = 0; i < 4; i++) { b[i] = malloc(big); memset(b[i], 0x66, big); }
+    page_set inside = { .count = 0 };
+    add_pages(&inside, b[0] + os_page, big - os_page);
+    add_pages(&inside, b[2] + os_page, big - os_page);
+    free(b[0]);
+    free(b[2]);
+    before = committed_bytes();
+    purge_now();
+    returned = inside.count - resident_in(&inside);
+    after = committed_bytes();
+    EXPECT(returned >= 4, "the purge returned only %zu OS pages inside the free 20 KiB blocks", returned);
+    EXPECT(before - after == returned * os_page, "committed fell by %llu bytes while %zu OS pages inside blocks were returned",
+           (unsigned long long)(before - after), returned);
+    for (int i = 0; i < 4; i += 2) { b[i] = malloc(big); memset(b[i], 0x77, big); }
+    EXPECT(committed_bytes() == before, "with the 20 KiB blocks in use again, committed is %lld bytes off",
+           (long long)(committed_bytes() - before));
+    // Returned again, then their page freed: its slices count whole until the purge decommits them once.
+    free(b[0]);
+    free(b[2]);
+    purge_now();
+    free(b[1]);
+    free(b[3]);
+    purge_now();
+    EXPECT(committed_bytes() == without_big, "with the 20 KiB blocks' page freed and purged, committed is %lld bytes off",
+           (long long)(committed_bytes() - without_big));
+
+    // A page freed with marked blocks and no purge since, then cut again for the same class from its slices, still
+    // committed: the new blocks at the old marked blocks' places were never returned, and count no more.
+    for (int i = 0; i < 4; i++) { b[i] = malloc(big); memset(b[i], 0x88, big); }
+    free(b[0]);
+    free(b[2]);
+    purge_now();
+    free(b[1]);
+    free(b[3]);
+    uint64_t freed_warm = committed_bytes();
+    unsigned char *c[4];
+    for (int i = 0; i < 4; i++) { c[i] = malloc(big); memset(c[i], 0x99, big); }
+    EXPECT(c[0] == b[0] || c[0] == b[3], "the 20 KiB page was not cut again at its old place (%p): the check proves nothing", (void *)c[0]);
+    EXPECT(committed_bytes() == freed_warm, "a page cut again from slices still committed changed committed by %lld bytes",
+           (long long)(committed_bytes() - freed_warm));
+    for (int i = 0; i < 4; i++) free(c[i]);
+}
+
 static void *free_block(void *block) { free(block); return NULL; }
 
 enum { exiting_classes = 10 };
@@ -265,7 +394,8 @@ int main(int argc, char **argv) {
     else if (strcmp(which, "large-growth") == 0) check_large_growth();
     else if (strcmp(which, "interiors-again") == 0) check_interiors_again();
     else if (strcmp(which, "thread-exit") == 0) check_thread_exit();
-    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth|interiors-again|thread-exit\n"); return 2; }
+    else if (strcmp(which, "committed-figures") == 0) check_committed_figures();
+    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth|interiors-again|thread-exit|committed-figures\n"); return 2; }
     for (int i = 0; i < failures && i < MAX_FAILURES; i++) printf("FAIL %s\n", messages[i]);
     printf("%d checks, %d failures\n", checks, failures);
     return failures > 99 ? 99 : failures;

@@ -34,6 +34,11 @@ struct MemoryReuseTests {
         try expectAllChecksPass("thread-exit", checks: 10)
     }
 
+    @Test("the committed figure falls by exactly the OS pages that free blocks inside pages in use return at a purge, rises by those taken back into use, and counts a freed page's slices whole again until a purge decommits them once, also when the page is cut again from them")
+    func committedFigures() throws {
+        try expectAllChecksPass("committed-figures", checks: 11)
+    }
+
     /// Runs one scenario of smm-check-reuse with SwiftMM preloaded: every one of its `checks` must pass.
     private func expectAllChecksPass(_ scenario: String, checks: Int) throws {
         let result = try ChildProcess.run([try BuildProducts.program("smm-check-reuse"), scenario], preload: true)
