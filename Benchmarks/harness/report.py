@@ -54,13 +54,19 @@ def goals(results, rat_wall, rat_rss, med_wall):
     mi = gm_t.get("mimalloc")
     line("geomean time ≤ mimalloc's", f"SwiftMM {fmt(me)} vs mimalloc {fmt(mi)} (× glibc)",
          None if me is None or mi is None else me <= mi)
-    def within(metric):  # the spread of the geomean over single repetitions
-        reps = stats.per_repetition_geomeans(results, metric, "swiftmm")
-        return f" (single repetitions: {fmt(min(reps))}–{fmt(max(reps))})" if len(reps) > 1 else ""
+    def within(metric, workloads=ws):  # the 95 % interval, and the spread over single repetitions
+        parts = []
+        ci = stats.interval(results, metric, "swiftmm", workloads)
+        if ci and results["reps"] > 1:
+            parts.append(f"95 % interval {fmt(ci[0], 3)}–{fmt(ci[1], 3)}")
+        reps = stats.per_repetition_geomeans(results, metric, "swiftmm") if workloads == ws else []
+        if len(reps) > 1:
+            parts.append(f"single repetitions: {fmt(min(reps))}–{fmt(max(reps))}")
+        return f" ({'; '.join(parts)})" if parts else ""
 
     # Three digits where a figure is compared with a bound: 0.80 may be 0.804, which misses 0.8.
     line("geomean time ≤ 0.8 × glibc", f"{fmt(me, 3)}{within('wall')}", None if me is None else me <= 0.8)
-    slower = [f"{w} {fmt(rat_wall[w].get('swiftmm'), 3)}" for w in ws
+    slower = [f"{w} {fmt(rat_wall[w].get('swiftmm'), 3)}{within('wall', [w])}" for w in ws
               if rat_wall[w].get("swiftmm") is None or rat_wall[w]["swiftmm"] > 1.0]
     line("no workload slower than glibc", ", ".join(slower) or "none slower", not slower)
     r = gm_r.get("swiftmm")
@@ -163,8 +169,10 @@ Median seconds under glibc, then each allocator's ratio to glibc; the last colum
 divided by the best of the other four (below 1.00: SwiftMM is the fastest). Ratios are paired: taken
 within each repetition, where the allocators ran the workload back to back, then the median over the
 repetitions. The last column shows how far this machine's speed drifted over the run: glibc's slowest
-run of the workload divided by its fastest. Where it is large, ratios near 1.00 are within the noise,
-and the goals' "single repetitions" range shows the same for the geometric means.
+run of the workload divided by its fastest. Where it is large, ratios near 1.00 are within the noise.
+The goals give, for each figure compared with a bound, its 95 % interval: the range the figure takes when
+each workload's repetitions are drawn again with replacement (bootstrap). A bound inside that range is one
+this run cannot decide; the verdict still follows the figure itself.
 
 ![wall time](bench/time.svg)
 

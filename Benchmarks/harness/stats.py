@@ -5,6 +5,7 @@ within each repetition every allocator ran the workload back to back, and the ra
 there (allocator ÷ glibc, or SwiftMM ÷ the best other in that repetition); the median over the
 repetitions is reported."""
 import math
+import random
 import statistics
 
 
@@ -89,3 +90,21 @@ def spread(results, metric, base="glibc"):
 
 def geomeans(ratio_table, workloads, allocs):
     return {a: geomean([ratio_table[w].get(a) for w in workloads]) for a in allocs}
+
+
+def _paired_series(entry, allocator, metric, base="glibc"):
+    samples = entry["samples"]
+    return [r for i in range(len(samples.get(base, []))) if (r := _paired(samples, allocator, base, i, metric)) is not None]
+
+
+def interval(results, metric, allocator, workloads, base="glibc", draws=2000, seed=1):
+    """The 95 % bootstrap interval of the geometric mean over `workloads` (one workload: its median) of the
+    median paired ratio allocator ÷ base: each workload's repetitions are drawn again with replacement, `draws`
+    times. It says how far the machine's noise could have moved the reported figure. Seeded, so that the same
+    results give the same report. None when a workload has no ratio."""
+    series = [_paired_series(results["workloads"][w], allocator, metric, base) for w in workloads]
+    if not series or any(not s for s in series):
+        return None
+    rng = random.Random(seed)
+    values = sorted(geomean([statistics.median(rng.choices(s, k=len(s))) for s in series]) for _ in range(draws))
+    return values[int(0.025 * draws)], values[int(0.975 * draws) - 1]
