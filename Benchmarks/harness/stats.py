@@ -38,14 +38,19 @@ def _paired(samples, allocator, base, i, metric):
     return a / b if a and b else None
 
 
+def _paired_series(entry, allocator, metric, base="glibc"):
+    """allocator ÷ base in each repetition of one workload where both runs succeeded."""
+    samples = entry["samples"]
+    return [r for i in range(len(samples.get(base, []))) if (r := _paired(samples, allocator, base, i, metric)) is not None]
+
+
 def paired_ratios(results, metric, base="glibc"):
     """{workload: {allocator: median over repetitions of allocator ÷ base in that repetition}}"""
     out = {}
     for w, entry in results["workloads"].items():
-        samples = entry["samples"]
         out[w] = {}
-        for a in samples:
-            rs = [r for i in range(len(samples[base])) if (r := _paired(samples, a, base, i, metric)) is not None]
+        for a in entry["samples"]:
+            rs = _paired_series(entry, a, metric, base)
             out[w][a] = statistics.median(rs) if rs else None
     return out
 
@@ -90,11 +95,6 @@ def spread(results, metric, base="glibc"):
 
 def geomeans(ratio_table, workloads, allocs):
     return {a: geomean([ratio_table[w].get(a) for w in workloads]) for a in allocs}
-
-
-def _paired_series(entry, allocator, metric, base="glibc"):
-    samples = entry["samples"]
-    return [r for i in range(len(samples.get(base, []))) if (r := _paired(samples, allocator, base, i, metric)) is not None]
 
 
 def interval(results, metric, allocator, workloads, base="glibc", draws=2000, seed=1):
