@@ -184,9 +184,9 @@ enum LargeBlocks {
             if MemoryManagers.freeRetired(p) { return }     // a block of a memory manager installed earlier
             return Diagnostics.invalidFree(p, reason: "double free, or a pointer SwiftMM never handed out")
         }
-        let cached = LargeCache.put(entry)
+        let notKept = LargeCache.put(entry)
         Locks.large.unlock()
-        if !cached { Platform.unmap(p, entry.mapSize, committed: entry.mapSize) }
+        if let notKept { Platform.unmap(notKept.address, notKept.mapSize, committed: notKept.mapSize) }
         let heap = Heap.current
         if heap.isInitialized { heap.state.pointee.largeFrees &+= 1 } else { Statistics.unownedLargeFrees.add(1, ordering: .relaxed) }
     }
@@ -290,6 +290,14 @@ enum LargeBlocks {
         Locks.large.lock()
         defer { Locks.large.unlock() }
         return LargeCache.takeFollowing(UInt(bitPattern: p) &+ UInt(entry.mapSize), mapping: entry.mapping, wanted: wanted)
+    }
+
+    /// Unmaps the cached mappings older than the purge delay. (A racy look first: most purges find the cache empty.)
+    static func expireCache() {
+        guard LargeCache.bytes > 0 else { return }
+        Locks.large.lock()
+        LargeCache.expireOld()
+        Locks.large.unlock()
     }
 
     /// Unmaps every cached mapping now.

@@ -43,7 +43,8 @@ enum SlowPath {
 
     /// Decommits free pages that waited out the purge delay, or all of them past the threshold, the interiors
     /// of free blocks of 8 KiB and more (FreeBlockInteriors), runs of smaller free blocks (ReturnedRuns) and the
-    /// untouched tails of pages cut from committed slices; runs at most every half delay unless the threshold is
+    /// untouched tails of pages cut from committed slices, and unmaps the cached large mappings that waited out the
+    /// delay too (LargeCache.swift); runs at most every half delay unless the threshold is
     /// crossed, and, in a heap so large that a purge takes long, at most once per `purgeCostFactor` times the last
     /// purge's duration: a purge reads every segment and every page with free blocks of 8 KiB and more, and timed
     /// purges then take at most about 1/`purgeCostFactor` of the thread's time. (With 100,000 pages of 16 KiB
@@ -53,6 +54,7 @@ enum SlowPath {
         let spacing = max(Options.purgeDelayMilliseconds &* 500_000, heap.state.pointee.lastPurgeCost &* purgeCostFactor)
         if heap.state.pointee.dirtyBytes > Options.purgeThreshold || now &- heap.state.pointee.lastPurge >= spacing {
             Segments.purge(heap, now: now, force: false)
+            LargeBlocks.expireCache()
             heap.state.pointee.lastPurgeCost = Platform.nowNanoseconds() &- now
         }
     }

@@ -143,13 +143,16 @@ static void check_interiors_again(void) {
     free(neighbour);
 }
 
-/// The committed figure of smm_get_stats (looked up with dlsym: this program does not link SwiftMM).
-static uint64_t committed_bytes(void) {
+/// smm_get_stats (looked up with dlsym: this program does not link SwiftMM).
+static smm_stats statistics(void) {
     void (*get)(smm_stats *) = (void (*)(smm_stats *))dlsym(RTLD_DEFAULT, "smm_get_stats");
     smm_stats s = { 0 };
     if (get) get(&s);
-    return s.committed;
+    return s;
 }
+
+/// The committed figure of smm_get_stats.
+static uint64_t committed_bytes(void) { return statistics().committed; }
 
 /// A set of OS pages, and how many of them are resident.
 enum { MAX_PAGES = 256 };
@@ -385,6 +388,67 @@ static void check_large_growth(void) {
     free(q);
 }
 
+/// Whether the OS page at `p` is mapped and resident (mincore fails on memory no longer mapped).
+static int page_resident(const void *p) {
+    unsigned char vector = 0;
+    return mincore((void *)((uintptr_t)p & ~(os_page - 1)), os_page, &vector) == 0 && (vector & 1);
+}
+
+// A program that builds a big buffer, frees it and builds the next one: a freed mapping bigger than a quarter of
+// the cache (48 MiB by default) is kept, alone, and serves the next request without a system call; the pieces a
+// split handed out join the cached rest again when freed; a mapping of more than four times the cache is unmapped
+// at once; a kept one goes back to the OS at the first timed purge after the delay (100 ms), although no large
+// block is allocated or freed meanwhile.
+static void check_large_rounds(void) {
+    enum { MiB = 1 << 20 };
+    char *first = malloc(30 * MiB);
+    if (!first) { EXPECT(0, "malloc(30 MiB) failed"); return; }
+    memset(first, 0x3C, 30 * MiB);
+    free(first);
+    smm_stats before = statistics();
+    char *second = malloc(30 * MiB);
+    smm_stats after = statistics();
+    EXPECT(second == first, "the second 30 MiB buffer is at %p, not in the freed one's mapping %p", (void *)second, (void *)first);
+    EXPECT(after.os_mmap_calls == before.os_mmap_calls && after.os_munmap_calls == before.os_munmap_calls,
+           "the second 30 MiB buffer cost %llu mmap and %llu munmap calls",
+           (unsigned long long)(after.os_mmap_calls - before.os_mmap_calls), (unsigned long long)(after.os_munmap_calls - before.os_munmap_calls));
+    EXPECT(second && holds_byte(second, 30 * MiB, 0x3C), "the reused mapping does not hold the pages written before (not the same memory)");
+    if (second != first) { free(second); return; }
+    free(second);
+
+    char *head = malloc(1 * MiB), *next = malloc(1 * MiB);
+    EXPECT(head == first && next == first + MiB, "two 1 MiB blocks at %p and %p, not the first two pieces of the cached mapping %p",
+           (void *)head, (void *)next, (void *)first);
+    free(head);
+    free(next);
+    before = statistics();
+    char *whole = malloc(30 * MiB);
+    after = statistics();
+    EXPECT(whole == first, "after the pieces were freed, 30 MiB came from %p, not the rejoined mapping %p", (void *)whole, (void *)first);
+    EXPECT(after.os_mmap_calls == before.os_mmap_calls && after.os_mremap_calls == before.os_mremap_calls,
+           "after the pieces were freed, 30 MiB cost %llu mmap and %llu mremap calls",
+           (unsigned long long)(after.os_mmap_calls - before.os_mmap_calls), (unsigned long long)(after.os_mremap_calls - before.os_mremap_calls));
+    free(whole);
+
+    char *huge = malloc(200 * MiB);
+    if (!huge) { EXPECT(0, "malloc(200 MiB) failed"); return; }
+    huge[0] = 1;
+    before = statistics();
+    free(huge);
+    after = statistics();
+    EXPECT(after.os_munmap_calls == before.os_munmap_calls + 1, "freeing 200 MiB (over four times the cache) made %llu munmap calls, not 1",
+           (unsigned long long)(after.os_munmap_calls - before.os_munmap_calls));
+
+    char *kept = malloc(30 * MiB);
+    if (!kept) { EXPECT(0, "malloc(30 MiB) failed"); return; }
+    memset(kept, 0x5A, 30 * MiB);
+    free(kept);
+    EXPECT(page_resident(kept), "a freed 30 MiB mapping is not kept resident in the cache");
+    usleep(250 * 1000);
+    free(malloc(100 * 1024));           // a medium page emptied: its free runs the timed purge
+    EXPECT(!page_resident(kept), "a 30 MiB mapping freed 250 ms ago is still mapped after a timed purge");
+}
+
 int main(int argc, char **argv) {
     if (dlsym(RTLD_DEFAULT, "smm_malloc") == NULL) { printf("SwiftMM is not preloaded\n"); return 100; }
     const char *which = argc > 1 ? argv[1] : "";
@@ -395,7 +459,8 @@ int main(int argc, char **argv) {
     else if (strcmp(which, "interiors-again") == 0) check_interiors_again();
     else if (strcmp(which, "thread-exit") == 0) check_thread_exit();
     else if (strcmp(which, "committed-figures") == 0) check_committed_figures();
-    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth|interiors-again|thread-exit|committed-figures\n"); return 2; }
+    else if (strcmp(which, "large-rounds") == 0) check_large_rounds();
+    else { fprintf(stderr, "usage: smm-check-reuse borrow|warm-tails|full-pages|large-growth|interiors-again|thread-exit|committed-figures|large-rounds\n"); return 2; }
     for (int i = 0; i < failures && i < MAX_FAILURES; i++) printf("FAIL %s\n", messages[i]);
     printf("%d checks, %d failures\n", checks, failures);
     return failures > 99 ? 99 : failures;

@@ -24,6 +24,11 @@ struct MemoryReuseTests {
         try expectAllChecksPass("large-growth", checks: 18)
     }
 
+    @Test("a freed mapping bigger than a quarter of the large cache is kept alone and serves the next big buffer with no system call; the pieces a split handed out join it again when freed; one of over four times the cache is unmapped at once; a kept one goes back to the OS at the first timed purge after the delay")
+    func largeRounds() throws {
+        try expectAllChecksPass("large-rounds", checks: 9)
+    }
+
     @Test("a free block of 16 KiB returns the pages inside it at a purge, and again after it was taken into use and freed again, although the program never wrote its mark")
     func interiorsAgain() throws {
         try expectAllChecksPass("interiors-again", checks: 5)
