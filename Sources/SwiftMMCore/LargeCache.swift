@@ -114,13 +114,8 @@ enum LargeCache {
         guard let slots = cacheSlots() else { return unmapping(piece) }
         expire(slots)
         joinNeighbours(&piece, slots)
-        if piece.mapSize > Options.largeCache / 4 {
-            guard piece.mapSize <= Options.largeCache &* oversizedLimit else { return unmapping(piece) }
-            for i in 0..<slotCount where slots[i].address != 0 { evict(slots, i) }
-            slots[0] = piece
-            bytes &+= piece.mapSize
-            return nil
-        }
+        guard piece.mapSize <= Options.largeCache &* oversizedLimit else { return unmapping(piece) }
+        let room = piece.mapSize > Options.largeCache / 4 ? piece.mapSize : Options.largeCache   // alone, or in the cap
         var free = -1
         var oldest = 0
         for i in 0..<slotCount {
@@ -128,7 +123,7 @@ enum LargeCache {
             if slots[i].freedAt < slots[oldest].freedAt { oldest = i }
         }
         if free < 0 { evict(slots, oldest); free = oldest }
-        while bytes &+ piece.mapSize > Options.largeCache {
+        while bytes &+ piece.mapSize > room {
             var victim = -1
             for i in 0..<slotCount where slots[i].address != 0 && (victim < 0 || slots[i].freedAt < slots[victim].freedAt) { victim = i }
             if victim < 0 { return unmapping(piece) }
@@ -167,7 +162,7 @@ enum LargeCache {
     /// Unmaps the cached mappings that have waited out the purge delay (the timed purges call this, so that a
     /// program that stops using large blocks still gets their memory back).
     static func expireOld() {
-        guard bytes > 0, let slots = entries else { return }
+        guard let slots = entries else { return }
         expire(slots)
     }
 
